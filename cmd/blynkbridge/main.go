@@ -1,0 +1,112 @@
+// Command blynkbridge is the CLI: it turns flags into library calls, maps
+// typed errors to exit codes, and turns SIGINT/SIGTERM into a cancelled
+// context. No business logic lives here.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+)
+
+// Set by the linker in release builds (-X main.version=...).
+var (
+	version = "dev"
+	commit  = "none"
+)
+
+// commands is filled by init functions in the cmd_*.go files, one file per
+// command, so commands can be added without touching this file.
+var commands []*cli.Command
+
+func register(c *cli.Command) { commands = append(commands, c) }
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	// -v is --verbose here (as in esptool); --version has no short form.
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+	app := &cli.App{
+		Name:                 "blynkbridge",
+		Usage:                "flash, monitor, relay and diagnose Blynk boards (ESP8266 and USB-only)",
+		Version:              version,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		EnableBashCompletion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log debug details to stderr"},
+		},
+		Commands: commands,
+		Before: func(c *cli.Context) error {
+			level := slog.LevelWarn
+			if c.Bool("verbose") {
+				level = slog.LevelDebug
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			return nil
+		},
+		// Never let urfave/cli call os.Exit: main owns the exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
+	}
+	for _, c := range app.Commands {
+		setUsageErrors(c)
+	}
+	return app
+}
+
+func usageError(_ *cli.Context, err error, _ bool) error {
+	return &bberr.Error{Code: bberr.Usage, Msg: err.Error(), Hint: "run with --help to see the flags", Err: err}
+}
+
+func setUsageErrors(c *cli.Command) {
+	if c.OnUsageError == nil {
+		c.OnUsageError = usageError
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub)
+	}
+}
+
+// run is main without os.Exit, for tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) bberr.Code {
+	app := newApp(stdout, stderr)
+	args = normalizeArgs(app, args)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return bberr.OK
+	}
+	code := bberr.CodeOf(err)
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || code == bberr.Failure) {
+		code = bberr.Interrupted
+	}
+	var ex cli.ExitCoder
+	if errors.As(err, &ex) && code == bberr.Failure {
+		code = bberr.Code(ex.ExitCode())
+	}
+	if code == bberr.Interrupted {
+		fmt.Fprintln(stderr, "blynkbridge: interrupted")
+		return code
+	}
+	fmt.Fprintf(stderr, "error: %s\n", err)
+	if h := bberr.HintOf(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return code
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(int(code))
+}
