@@ -45,7 +45,7 @@ func normalizeArgs(app *cli.App, args []string) []string {
 		}
 		out = append(out, a)
 		rest = rest[1:]
-		if len(cmd.Subcommands) > 0 {
+		if hasRealSubcommands(cmd) {
 			// Flags of a parent command come before the subcommand name.
 			flags, cmds = cmd.Flags, cmd.Subcommands
 			continue
@@ -105,6 +105,18 @@ func takesValue(flags []cli.Flag, a string) bool {
 				_, isBool := f.(*cli.BoolFlag)
 				return !isBool
 			}
+		}
+	}
+	return false
+}
+
+// hasRealSubcommands: urfave/cli adds a "help" subcommand to every command
+// the first time it runs, which must not turn a leaf into a parent on the
+// next run in the same process (tests).
+func hasRealSubcommands(c *cli.Command) bool {
+	for _, s := range c.Subcommands {
+		if s.Name != "help" {
+			return true
 		}
 	}
 	return false

@@ -58,7 +58,7 @@ func TestEveryCommandTakesTrailingFlags(t *testing.T) {
 	walk = func(path []string, cs []*cli.Command) {
 		for _, c := range cs {
 			p := append(append([]string{}, path...), c.Name)
-			if len(c.Subcommands) > 0 {
+			if hasRealSubcommands(c) {
 				walk(p, c.Subcommands)
 				continue
 			}

@@ -1,13 +1,111 @@
 package main
 
 import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
 	"github.com/urfave/cli/v2"
+
+	"github.com/blynkbridge/blynkbridge/blynk"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/sim"
+	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
 )
 
 // simFirmwareFlags are the `sim` flags that choose and configure the
-// simulated board's firmware (owned by the Blynk firmware work).
-func simFirmwareFlags() []cli.Flag { return nil }
+// simulated board's Blynk firmware (sim/blynkfw).
+func simFirmwareFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "firmware", Usage: "Blynk sketch to run: wifi-ssl (D1 mini, BlynkSimpleEsp8266_SSL), wifi-tcp (BlynkSimpleEsp8266) or usb-stream (Uno, BlynkSimpleStream); default: the flash's config block, else the demo sketch"},
+		&cli.StringFlag{Name: "server", Usage: "wifi-ssl: Blynk server `HOST:PORT` (port default 9443)"},
+		&cli.StringFlag{Name: "token", Usage: "auth token the sketch logs in with", EnvVars: []string{"BLYNKBRIDGE_TOKEN"}},
+		&cli.StringFlag{Name: "fingerprint", Usage: "wifi-ssl: the fingerprint string exactly as in the sketch (invisible characters included)"},
+		&cli.BoolFlag{Name: "by-ip", Usage: "wifi-ssl: the sketch passes IPAddress(a,b,c,d) (axTLS then has no name to check)"},
+		&cli.StringFlag{Name: "lib", Value: "0.4.10", Usage: "Blynk library version: 0.4.x (axTLS verify) or 1.x (BearSSL)"},
+		&cli.BoolFlag{Name: "debug", Usage: "the sketch defines BLYNK_DEBUG: frame dumps in the log"},
+		&cli.StringFlag{Name: "ssid", Value: "blynkbridge-lab", Usage: "wifi-ssl: WiFi network name it prints"},
+		&cli.IntFlag{Name: "timeout-ms", Usage: "BLYNK_TIMEOUT_MS (default: the library's, 2000 for 0.4.x)"},
+		&cli.DurationFlag{Name: "write-every", Usage: "period of the sketch's virtual write of its uptime to V5 (default 1s; 0s… use -1s for none)"},
+		&cli.BoolFlag{Name: "print-on-serial", Usage: "usb-stream: BLYNK_PRINT on the protocol UART (log text mixed into the frames)"},
+	}
+}
 
-// simFirmwareFromFlags returns the firmware chooser for `sim`, or nil for the
-// sim's default application.
-func simFirmwareFromFlags(_ *cli.Context) (any, error) { return nil, nil }
+// simFirmwareFromFlags returns the firmware chooser for `sim`. At every
+// boot it looks at the flash: a blynkbridge config block runs the Blynk
+// sketch it describes; otherwise --firmware decides; with neither the
+// chooser returns nil and the sim's demo sketch runs.
+func simFirmwareFromFlags(c *cli.Context) (func(flash []byte) sim.Firmware, error) {
+	cfg := blynkfw.Config{
+		Lib:           c.String("lib"),
+		Token:         blynk.NewToken(strings.TrimSpace(c.String("token"))),
+		Fingerprint:   c.String("fingerprint"),
+		ByIP:          c.Bool("by-ip"),
+		SSID:          c.String("ssid"),
+		Debug:         c.Bool("debug"),
+		TimeoutMS:     c.Int("timeout-ms"),
+		WriteEvery:    c.Duration("write-every"),
+		PrintOnSerial: c.Bool("print-on-serial"),
+	}
+	if c.IsSet("firmware") {
+		k, err := blynkfw.ParseKind(c.String("firmware"))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Kind = k
+	}
+	if c.IsSet("baud") {
+		cfg.Baud = c.Int("baud")
+	}
+	if s := c.String("server"); s != "" {
+		host, port, err := splitServer(s)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Host, cfg.Port = host, port
+	}
+	// Check the flags now, so a mistake is a usage error and not a board
+	// that silently runs the demo sketch. A config block in flash may still
+	// supply what is missing, so only check when --firmware was given.
+	if c.IsSet("firmware") {
+		probe := cfg
+		if err := probe.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	logf := func(format string, args ...any) { slog.Default().Warn("sim firmware: " + fmt.Sprintf(format, args...)) }
+	return blynkfw.Chooser(cfg, logf), nil
+}
+
+// simFirmwareFlash is the flash to start with when --firmware is given and
+// no --flash file holds an image yet: a blank flash halts in the ROM before
+// any sketch runs. cmd_sim.go passes it as sim.Options.Flash.
+func simFirmwareFlash(c *cli.Context) []byte {
+	if !c.IsSet("firmware") {
+		return nil
+	}
+	if f := c.String("flash"); f != "" {
+		if b, err := os.ReadFile(f); err == nil && !blynkfw.Blank(b) {
+			return nil
+		}
+	}
+	return blynkfw.BootImage()
+}
+
+func splitServer(s string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(s)
+	if err != nil {
+		if strings.Contains(err.Error(), "missing port") {
+			return strings.Trim(s, "[]"), 9443, nil
+		}
+		return "", 0, bberr.Wrap(err, bberr.Usage, "write --server HOST:PORT, e.g. localhost:9443", "bad --server %q", s)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, bberr.New(bberr.Usage, "write --server HOST:PORT, e.g. localhost:9443", "bad port in --server %q", s)
+	}
+	return host, port, nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/blynkbridge/blynkbridge/flash"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "info",
+		Usage: "show the ESP8266's chip type, MAC, crystal and flash ID/size (like esptool chip_id + flash_id)",
+		Flags: append(flashConnFlags(),
+			&cli.StringFlag{Name: "after", Value: "hard-reset", Usage: "hard-reset, soft-reset or no-reset afterwards"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
+		),
+		Action: runInfo,
+	})
+}
+
+// infoJSON is the --json output of info (schema v1, see README).
+type infoJSON struct {
+	V    int    `json:"v"`
+	Port string `json:"port"`
+	Baud int    `json:"baud"`
+	*flash.ChipInfo
+}
+
+func runInfo(c *cli.Context) error {
+	if c.NArg() != 0 {
+		return bberr.New(bberr.Usage, "usage: blynkbridge info [-p PORT] [-b BAUD] [--json]", "info takes no arguments")
+	}
+	after, err := flash.ParseAfter(c.String("after"))
+	if err != nil {
+		return bberr.Wrap(err, bberr.Usage, "use --after hard-reset, soft-reset or no-reset", "bad --after")
+	}
+	s, err := flashOpen(c, flash.Options{After: after})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.f.Connect(c.Context); err != nil {
+		return err
+	}
+	info, err := s.f.Info(c.Context)
+	if err != nil {
+		return err
+	}
+	if err := s.f.Finish(c.Context); err != nil {
+		return err
+	}
+	out := c.App.Writer
+	if c.Bool("json") {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(infoJSON{V: 1, Port: s.port.Name(), Baud: s.port.Baud(), ChipInfo: info})
+	}
+	size := "unknown"
+	if info.FlashSize > 0 {
+		size = fmt.Sprintf("%d MiB", info.FlashSize>>20)
+		if info.FlashSize < 1<<20 {
+			size = fmt.Sprintf("%d KiB", info.FlashSize>>10)
+		}
+	}
+	fmt.Fprintf(out, "Port:       %s (%d baud)\n", s.port.Name(), s.port.Baud())
+	fmt.Fprintf(out, "Chip:       %s (%s)\n", info.Chip, strings.Join(info.Features, ", "))
+	fmt.Fprintf(out, "Chip ID:    0x%06x\n", info.ChipID)
+	fmt.Fprintf(out, "MAC:        %s\n", info.MAC)
+	fmt.Fprintf(out, "Crystal:    %d MHz\n", info.CrystalMHz)
+	fmt.Fprintf(out, "Flash ID:   0x%06x (manufacturer 0x%02x, device 0x%04x)\n", info.FlashID, info.FlashMfr, info.FlashDev)
+	fmt.Fprintf(out, "Flash size: %s\n", size)
+	return nil
+}

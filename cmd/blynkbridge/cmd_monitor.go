@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/blynkbridge/blynkbridge/decode"
+	"github.com/blynkbridge/blynkbridge/firmware"
+	"github.com/blynkbridge/blynkbridge/flash"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/monitor"
+	"github.com/blynkbridge/blynkbridge/serialio"
+	"github.com/blynkbridge/blynkbridge/tui"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "monitor",
+		Usage:     "watch the board's serial output, decoded and explained (TUI on a terminal)",
+		ArgsUsage: " ",
+		Description: `Opens the board's port and shows everything it prints, with decoded events
+marked inline (boot ROM, crashes, Blynk, Wi-Fi, TLS), a status bar, and a
+diagnosis panel listing current problems with the command that fixes each.
+Keys (press ? in the TUI): r reset, d download mode, b baud, space pause,
+/ search, t filter, x hex, s send, f flash --image, w save, q quit.
+
+Reset buttons drive the D1 mini's DTR/RTS auto-reset circuit; right after a
+reset the monitor reads at 74880 baud so the boot ROM's banner is readable.
+When the board is unplugged it waits for the same board (by USB identity) and
+carries on, marking the gap. Nothing read is dropped: --log keeps every byte
+with host timestamps.
+
+When stdout is not a terminal, or with --plain, it prints annotated lines
+(the text form of "blynkbridge decode"); --json prints one event per line
+(decode's schema, "v": 1). Both end with the diagnosis on Ctrl-C.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Value: "auto", EnvVars: []string{"BLYNKBRIDGE_PORT", "ESPTOOL_PORT"}, Usage: "serial port, usb:VID:PID[:SERIAL], or auto"},
+			&cli.IntFlag{Name: "baud", Aliases: []string{"b"}, Value: 115200, EnvVars: []string{"BLYNKBRIDGE_MONITOR_BAUD"}, Usage: "the sketch's Serial.begin rate"},
+			&cli.StringFlag{Name: "elf", Usage: "the running sketch's `ELF`, to decode crash addresses to functions and lines"},
+			&cli.StringFlag{Name: "image", Usage: "firmware `FILE` the f key flashes (and checks for fingerprint/IP problems)"},
+			&cli.StringFlag{Name: "offset", Usage: "flash offset for --image (default: 0x0 for a full Arduino image, 0x1000 for a sketch-only image)"},
+			&cli.StringFlag{Name: "log", Usage: "append every byte with host timestamps to `FILE` (no colour codes)"},
+			&cli.BoolFlag{Name: "plain", Usage: "annotated lines instead of the TUI"},
+			&cli.BoolFlag{Name: "json", Usage: "one JSON event per line (decode's v1 schema)"},
+			&cli.BoolFlag{Name: "no-reconnect", Usage: "exit when the board is unplugged instead of waiting for it"},
+		},
+		Action: runMonitor,
+	})
+}
+
+func stdoutIsTerminal(c *cli.Context) bool {
+	f, ok := c.App.Writer.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// monitorOpener resolves --port once, then opens that path; after an
+// unplug it waits for the same board by identity (the node may come back
+// under another name) and opens it again.
+func monitorOpener(spec string, baud int) (monitor.Opener, error) {
+	info, err := serialio.Resolve(spec)
+	if err != nil {
+		return nil, err
+	}
+	first := true
+	return func(ctx context.Context) (serialio.Port, error) {
+		path := info.Path
+		if !first {
+			pi, err := serialio.WaitFor(ctx, info.Identity, 0)
+			if err != nil {
+				return nil, err
+			}
+			path = pi.Path
+		}
+		p, err := serialio.Open(ctx, path, baud)
+		if err == nil {
+			first = false
+		}
+		return p, err
+	}, nil
+}
+
+func runMonitor(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return bberr.New(bberr.Usage, "give the port with -p/--port", "monitor takes no arguments (got %q)", c.Args().First())
+	}
+	if c.Int("baud") <= 0 {
+		return bberr.New(bberr.Usage, "use a rate such as 115200 or 74880", "bad --baud %d", c.Int("baud"))
+	}
+	dopts := decode.Options{}
+	if p := c.String("elf"); p != "" {
+		sym, err := decode.OpenELF(p)
+		if err != nil {
+			return err
+		}
+		dopts.ELF = sym
+	}
+	con := &monitor.Console{}
+	if p := c.String("image"); p != "" {
+		img, off, err := monitorImage(p, c.String("offset"))
+		if err != nil {
+			return err
+		}
+		con.Image, con.ImageName, con.Offset = img, filepath.Base(p), off
+		if dir, err := flash.DefaultStateDir(); err == nil {
+			con.StateDir = dir
+		}
+	}
+	open, err := monitorOpener(c.String("port"), c.Int("baud"))
+	if err != nil {
+		return err
+	}
+	opts := monitor.Options{Open: open, Baud: c.Int("baud"), Decoder: decode.New(dopts), Reconnect: !c.Bool("no-reconnect")}
+	if p := c.String("log"); p != "" {
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return bberr.Wrap(err, bberr.Permission, "choose a writable --log path", "opening the log")
+		}
+		defer f.Close()
+		opts.RawLog = f
+	}
+	eng := monitor.New(opts)
+	con.Engine = eng
+	tuiMode := !c.Bool("plain") && !c.Bool("json") && stdoutIsTerminal(c)
+	return runEngine(c.Context, eng, func(ctx context.Context) error {
+		if tuiMode {
+			return tui.Run(ctx, con, tui.Config{Title: "blynkbridge monitor"})
+		}
+		return printItems(ctx, c.App.Writer, eng, c.Bool("json"), con.ImageProblems())
+	})
+}
+
+// runEngine runs eng and the consumer together: it returns when the
+// consumer does (q, Ctrl-C) or when the engine stops on its own (unplug
+// without reconnect, the port failing to open).
+func runEngine(parent context.Context, eng *monitor.Engine, consume func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- eng.Run(ctx) }()
+	err := consume(ctx)
+	cancel()
+	rerr := <-runErr
+	if rerr != nil {
+		return rerr
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return parent.Err()
+	}
+	return err
+}
+
+// printItems is the non-terminal consumer: annotated lines or JSON, then
+// the diagnosis when the monitor stops.
+func printItems(ctx context.Context, w io.Writer, eng *monitor.Engine, asJSON bool, imgProblems []decode.Problem) error {
+	pr := monitor.NewPrinter(w, asJSON)
+	tr := monitor.NewTracker()
+	tr.SetImageProblems(imgProblems)
+	for {
+		items, err := eng.Wait(ctx)
+		for _, it := range items {
+			if perr := pr.Print(it); perr != nil {
+				return perr
+			}
+			tr.Observe(it, eng.Status())
+		}
+		if err != nil {
+			_ = pr.Problems(tr.Problems())
+			return err
+		}
+	}
+}
+
+// monitorImage reads --image and picks its offset: 0x0 for the Arduino
+// layout (eboot + sketch), 0x1000 for a sketch image alone, 0x0 otherwise.
+func monitorImage(path, offset string) ([]byte, uint32, error) {
+	img, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, bberr.Wrap(err, bberr.BadInput, "check the --image path", "reading %s", path)
+	}
+	if offset != "" {
+		var off uint32
+		if _, err := fmt.Sscanf(offset, "0x%x", &off); err != nil {
+			if _, err := fmt.Sscanf(offset, "%d", &off); err != nil {
+				return nil, 0, bberr.New(bberr.Usage, "write --offset as 0x1000 or 4096", "bad --offset %q", offset)
+			}
+		}
+		return img, off, nil
+	}
+	f, err := firmware.Parse(img)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Layout != firmware.LayoutArduino {
+		if m := f.Main(); m != nil && m.IsArduinoSketch() {
+			return img, firmware.SketchOffset, nil
+		}
+	}
+	return img, 0, nil
+}
+

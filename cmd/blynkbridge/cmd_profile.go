@@ -1,0 +1,627 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/blynkbridge/blynkbridge/blynk"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/profiles"
+)
+
+// profileFlags are the flags every command takes to choose a profile. They
+// are global (before the command name) and per command (after it).
+func profileFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "profile", Usage: "take unset flags from profile `NAME` (default: $BLYNKBRIDGE_PROFILE, then the file's default)"},
+		&cli.StringFlag{Name: "config", Usage: "profiles `FILE` (default: $BLYNKBRIDGE_CONFIG, then <user config dir>/blynkbridge/profiles.toml)"},
+	}
+}
+
+// noProfileCommands take --config for their own use (profile, doctor),
+// never read settings (completion, man, version, exit-codes), or play the
+// other end of the wire (sim is the board, server is the Blynk server:
+// their --baud, --token and --tls mean something else): applyProfile is
+// not wired to them.
+var noProfileCommands = map[string]bool{"profile": true, "completion": true, "man": true, "version": true,
+	"exit-codes": true, "doctor": true, "sim": true, "server": true}
+
+// wireProfiles adds profileFlags to every command (and subcommand) that
+// does not define them, and runs applyProfile before its own Before.
+func wireProfiles(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if noProfileCommands[c.Name] {
+			continue
+		}
+		wireProfile(c)
+	}
+}
+
+// wired makes wireProfiles idempotent: newApp runs once per run() call and
+// the command definitions are shared, so tests would otherwise stack up
+// Before wrappers.
+var wired = map[*cli.Command]bool{}
+
+func wireProfile(c *cli.Command) {
+	if wired[c] {
+		return
+	}
+	wired[c] = true
+	if len(c.Subcommands) > 0 {
+		for _, s := range c.Subcommands {
+			wireProfile(s)
+		}
+	}
+	for _, f := range profileFlags() {
+		if !hasFlag(c.Flags, f.Names()[0]) {
+			c.Flags = append(c.Flags, f)
+		}
+	}
+	if len(c.Subcommands) > 0 {
+		return
+	}
+	before := c.Before
+	c.Before = func(ctx *cli.Context) error {
+		if err := applyProfile(ctx); err != nil {
+			return err
+		}
+		if before != nil {
+			return before(ctx)
+		}
+		return nil
+	}
+}
+
+func hasFlag(flags []cli.Flag, name string) bool {
+	return findFlag(flags, name) != nil
+}
+
+func findFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// lineageString returns the value of a flag set on the command line at any
+// level (`blynkbridge --profile x flash` or `blynkbridge flash --profile x`),
+// innermost first.
+func lineageString(c *cli.Context, name string) string {
+	for _, x := range c.Lineage() {
+		if x == nil || x.Command == nil {
+			continue
+		}
+		flags := append(append([]cli.Flag{}, x.Command.Flags...), c.App.Flags...)
+		if hasFlag(flags, name) && x.IsSet(name) {
+			return x.String(name)
+		}
+	}
+	return ""
+}
+
+// setByUser reports whether a flag got its value from the command line or
+// from an environment variable the flag reads itself (EnvVars). urfave/cli
+// counts an exported but empty variable (BLYNKBRIDGE_PORT=) as set and
+// gives the flag an empty value; that must not hide the profile's value.
+func setByUser(c *cli.Context, name string) bool {
+	if !c.IsSet(name) {
+		return false
+	}
+	f := findFlag(c.Command.Flags, name)
+	ef, ok := f.(interface{ GetEnvVars() []string })
+	if f == nil || !f.IsSet() || !ok || len(ef.GetEnvVars()) == 0 {
+		return true
+	}
+	for _, e := range ef.GetEnvVars() {
+		if os.Getenv(e) != "" {
+			return true
+		}
+	}
+	// Marked set only by an empty environment variable (or, in tests, by
+	// an earlier run in the same process): the command line set it only if
+	// it holds a non-empty value.
+	return c.String(name) != ""
+}
+
+// configPath: --config, then $BLYNKBRIDGE_CONFIG, then the user config dir.
+func configPath(c *cli.Context) (string, error) {
+	if p := lineageString(c, "config"); p != "" {
+		return p, nil
+	}
+	return profiles.DefaultPath(os.Getenv)
+}
+
+// loadProfiles reads the profiles file and prints its warnings.
+func loadProfiles(c *cli.Context) (*profiles.File, error) {
+	path, err := configPath(c)
+	if err != nil {
+		return nil, err
+	}
+	f, err := profiles.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range f.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+	}
+	return f, nil
+}
+
+// applyProfile fills every flag of the running command that was not set on
+// the command line: from the environment first, then from the profile
+// (--profile, $BLYNKBRIDGE_PROFILE, or the file's default). Flags left
+// alone keep their built-in default. The mapping flag -> environment ->
+// profile key is profiles.Bindings.
+func applyProfile(c *cli.Context) error {
+	cmd := c.Command
+	if cmd == nil {
+		return nil
+	}
+	name := lineageString(c, "profile")
+	if name == "" {
+		name = os.Getenv(profiles.EnvProfile)
+	}
+	has := func(n string) bool { return hasFlag(cmd.Flags, n) }
+	isSet := func(n string) bool { return setByUser(c, n) }
+	// A command whose settings all came on the command line does not read
+	// the file at all, so a broken profiles file cannot stop it.
+	var p *profiles.Profile
+	if name != "" || profiles.Wants(cmd.FullName(), has, isSet) {
+		f, err := loadProfiles(c)
+		if err != nil {
+			return err
+		}
+		if p, err = f.Select(name); err != nil {
+			return err
+		}
+	}
+	filled, err := profiles.Fill(cmd.FullName(), has, isSet, os.Getenv, p)
+	if err != nil {
+		return err
+	}
+	for _, fl := range filled {
+		def := findFlag(cmd.Flags, fl.Flag)
+		for _, n := range def.Names() {
+			if err := c.Set(n, fl.Value); err != nil {
+				v := fl.Value
+				if fl.Secret {
+					v = "<redacted>"
+				}
+				return bberr.New(bberr.BadInput, "fix "+fl.Origin+" (or pass --"+fl.Flag+" on the command line)",
+					"--%s=%s from %s: %v", fl.Flag, v, fl.Origin, err)
+			}
+		}
+		// Filled.String redacts secrets.
+		slog.Debug("setting", "value", fl.String())
+	}
+	return nil
+}
+
+func init() {
+	cfg := func() cli.Flag {
+		return &cli.StringFlag{Name: "config", Usage: "profiles `FILE` (default: $BLYNKBRIDGE_CONFIG, then <user config dir>/blynkbridge/profiles.toml)"}
+	}
+	jsonFlag := &cli.BoolFlag{Name: "json", Usage: "print JSON (tokens are never included)"}
+	register(&cli.Command{
+		Name:  "profile",
+		Usage: "manage named board and server settings (profiles.toml)",
+		Description: "A profile holds a board (port, USB serial, by-id name or VID:PID), baud rates, reset\n" +
+			"strategy, firmware paths, server, TLS mode and token source. Every command takes\n" +
+			"--profile NAME; unset flags come from the environment, then the profile, then defaults.",
+		Subcommands: []*cli.Command{
+			{
+				Name:         "add",
+				Usage:        "create (or with --force replace) a profile",
+				ArgsUsage:    "NAME",
+				Flags:        append(profileAddFlags(), cfg()),
+				Action:       profileAdd,
+				BashComplete: completeProfileNames,
+			},
+			{
+				Name:    "list",
+				Aliases: []string{"ls"},
+				Usage:   "list profiles (tokens never shown)",
+				Flags: []cli.Flag{jsonFlag, cfg(),
+					&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print names only"}},
+				Action: profileList,
+			},
+			{
+				Name:         "show",
+				Usage:        "show one profile (default: the default profile); the token is redacted",
+				ArgsUsage:    "[NAME]",
+				Flags:        []cli.Flag{jsonFlag, cfg()},
+				Action:       profileShow,
+				BashComplete: completeProfileNames,
+			},
+			{
+				Name:         "rm",
+				Aliases:      []string{"remove"},
+				Usage:        "delete a profile",
+				ArgsUsage:    "NAME",
+				Flags:        []cli.Flag{cfg()},
+				Action:       profileRm,
+				BashComplete: completeProfileNames,
+			},
+			{
+				Name:         "use",
+				Usage:        "make a profile the default",
+				ArgsUsage:    "NAME",
+				Flags:        []cli.Flag{cfg()},
+				Action:       profileUse,
+				BashComplete: completeProfileNames,
+			},
+			{
+				Name:   "path",
+				Usage:  "print the profiles file path",
+				Flags:  []cli.Flag{cfg()},
+				Action: func(c *cli.Context) error { p, err := configPath(c); fmt.Fprintln(c.App.Writer, p); return err },
+			},
+		},
+	})
+}
+
+func profileAddFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Usage: "serial port `PATH` (/dev/ttyUSB0, COM3)"},
+		&cli.StringFlag{Name: "by-id", Usage: "board by its /dev/serial/by-id `NAME`"},
+		&cli.StringFlag{Name: "usb-serial", Usage: "board by the USB `SERIAL` number of its bridge chip"},
+		&cli.StringFlag{Name: "vid-pid", Usage: "board by `VID:PID` (must match one port)"},
+		&cli.IntFlag{Name: "baud", Aliases: []string{"b"}, Usage: "monitor/relay baud `RATE`"},
+		&cli.IntFlag{Name: "flash-baud", Usage: "flash baud `RATE`"},
+		&cli.StringFlag{Name: "before", Usage: "reset strategy before flashing (default-reset, usb-reset, no-reset, no-reset-no-sync)"},
+		&cli.StringFlag{Name: "after", Usage: "after flashing (hard-reset, soft-reset, no-reset, no-reset-stub)"},
+		&cli.StringFlag{Name: "image", Usage: "firmware image `FILE` (.bin)"},
+		&cli.StringFlag{Name: "elf", Usage: "ELF `FILE` for crash decoding"},
+		&cli.StringFlag{Name: "server", Usage: "Blynk server `HOST[:PORT]`"},
+		&cli.StringFlag{Name: "tls", Usage: "TLS `MODE`: fingerprint, ca, insecure, none (default: inferred)"},
+		&cli.StringFlag{Name: "ca", Usage: "CA certificate `FILE`"},
+		&cli.StringFlag{Name: "fingerprint", Usage: "server certificate `FINGERPRINT` (SHA-1 or SHA-256 hex)"},
+		&cli.BoolFlag{Name: "insecure", Usage: "TLS without checking the certificate (same as --tls insecure)"},
+		&cli.BoolFlag{Name: "no-tls", Usage: "plain TCP (same as --tls none)"},
+		&cli.StringFlag{Name: "token", Usage: "auth `TOKEN` stored in the file (lands in shell history: prefer --token-file)"},
+		&cli.StringFlag{Name: "token-file", Usage: "read the token from `FILE` when used"},
+		&cli.StringFlag{Name: "token-env", Usage: "read the token from environment variable `VAR` when used"},
+		&cli.StringSliceFlag{Name: "relay", Usage: "relay option `FLAG=VALUE` (repeatable), e.g. --relay reconnect-max=30s"},
+		&cli.BoolFlag{Name: "default", Usage: "make it the default profile"},
+		&cli.BoolFlag{Name: "force", Usage: "replace an existing profile of that name"},
+	}
+}
+
+func oneArg(c *cli.Context, what string) (string, error) {
+	if c.NArg() != 1 {
+		return "", bberr.New(bberr.Usage, "usage: blynkbridge profile "+c.Command.Name+" "+what, "expected one profile name, got %d arguments", c.NArg())
+	}
+	return c.Args().First(), nil
+}
+
+func absPath(p string) string {
+	if p == "" || strings.HasPrefix(p, "~") {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func profileAdd(c *cli.Context) error {
+	name, err := oneArg(c, "NAME [flags]")
+	if err != nil {
+		return err
+	}
+	if !profiles.ValidName(name) {
+		return bberr.New(bberr.Usage, "use letters, digits, '-', '_' and '.'", "bad profile name %q", name)
+	}
+	f, err := loadProfiles(c)
+	if err != nil {
+		return err
+	}
+	if _, exists := f.Get(name); exists && !c.Bool("force") {
+		return bberr.New(bberr.Usage, "add --force to replace it, or: blynkbridge profile rm "+name, "profile %q already exists in %s", name, f.Path)
+	}
+	p := &profiles.Profile{
+		Name: name, Port: c.String("port"), ByID: c.String("by-id"), USBSerial: c.String("usb-serial"), VIDPID: strings.ToLower(c.String("vid-pid")),
+		MonitorBaud: c.Int("baud"), FlashBaud: c.Int("flash-baud"), Before: c.String("before"), After: c.String("after"),
+		Image: absPath(c.String("image")), ELF: absPath(c.String("elf")),
+		Server: c.String("server"), TLS: c.String("tls"), CA: absPath(c.String("ca")), Fingerprint: c.String("fingerprint"),
+		TokenFile: absPath(c.String("token-file")), TokenEnv: c.String("token-env"),
+	}
+	if c.Bool("insecure") && c.Bool("no-tls") {
+		return bberr.New(bberr.Usage, "choose one", "--insecure and --no-tls both given")
+	}
+	if c.Bool("insecure") {
+		p.TLS = "insecure"
+	}
+	if c.Bool("no-tls") {
+		p.TLS = "none"
+	}
+	if c.IsSet("token") {
+		fmt.Fprintln(c.App.ErrWriter, "warning: --token puts the token in your shell history; prefer --token-file FILE (mode 600) or --token-env VAR")
+		p.Token = blynk.NewToken(strings.TrimSpace(c.String("token")))
+	}
+	if p.TokenFile != "" {
+		if _, warn, err := profiles.ReadTokenFile(p.TokenFile); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s (the profile is saved; create the file before using it)\n", bberr.HintOf(err))
+		} else {
+			for _, w := range warn {
+				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+			}
+		}
+	}
+	for _, kv := range c.StringSlice("relay") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return bberr.New(bberr.Usage, "write --relay FLAG=VALUE, e.g. --relay reconnect-max=30s", "bad --relay %q", kv)
+		}
+		if p.Relay == nil {
+			p.Relay = map[string]any{}
+		}
+		p.Relay[strings.TrimLeft(k, "-")] = relayValue(v)
+	}
+	if err := f.Set(p); err != nil {
+		return err
+	}
+	if c.Bool("default") || f.Default == "" {
+		f.Default = name
+	}
+	if err := f.Save(); err != nil {
+		return err
+	}
+	def := ""
+	if f.Default == name {
+		def = " (default)"
+	}
+	fmt.Fprintf(c.App.Writer, "saved profile %s%s in %s\n", name, def, f.Path)
+	return nil
+}
+
+// relayValue keeps numbers and booleans typed in the TOML file.
+func relayValue(v string) any {
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	return v
+}
+
+// profileJSON is the --json shape (schema v1). The token itself is never
+// part of it: token_source says where it comes from.
+type profileJSON struct {
+	Name        string         `json:"name"`
+	Default     bool           `json:"default"`
+	Port        string         `json:"port,omitempty"`
+	ByID        string         `json:"by_id,omitempty"`
+	USBSerial   string         `json:"usb_serial,omitempty"`
+	VIDPID      string         `json:"vid_pid,omitempty"`
+	MonitorBaud int            `json:"monitor_baud,omitempty"`
+	FlashBaud   int            `json:"flash_baud,omitempty"`
+	Before      string         `json:"before,omitempty"`
+	After       string         `json:"after,omitempty"`
+	Image       string         `json:"image,omitempty"`
+	ELF         string         `json:"elf,omitempty"`
+	Server      string         `json:"server,omitempty"`
+	TLS         string         `json:"tls,omitempty"`
+	CA          string         `json:"ca,omitempty"`
+	Fingerprint string         `json:"fingerprint,omitempty"`
+	TokenSource string         `json:"token_source,omitempty"`
+	Relay       map[string]any `json:"relay,omitempty"`
+}
+
+func toJSON(p *profiles.Profile, def string) profileJSON {
+	return profileJSON{
+		Name: p.Name, Default: p.Name == def, Port: p.Port, ByID: p.ByID, USBSerial: p.USBSerial, VIDPID: p.VIDPID,
+		MonitorBaud: p.MonitorBaud, FlashBaud: p.FlashBaud, Before: p.Before, After: p.After, Image: p.Image, ELF: p.ELF,
+		Server: p.Server, TLS: p.TLSMode(), CA: p.CA, Fingerprint: p.Fingerprint, TokenSource: p.TokenSource(), Relay: p.Relay,
+	}
+}
+
+func boardOf(p *profiles.Profile) string {
+	switch {
+	case p.Port != "":
+		return p.Port
+	case p.ByID != "":
+		return "by-id:" + p.ByID
+	case p.USBSerial != "":
+		return "usb-serial:" + p.USBSerial
+	case p.VIDPID != "":
+		return "vid:pid " + p.VIDPID
+	}
+	return "-"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func profileList(c *cli.Context) error {
+	f, err := loadProfiles(c)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	switch {
+	case c.Bool("json"):
+		out := struct {
+			V        int           `json:"v"`
+			Config   string        `json:"config"`
+			Default  string        `json:"default"`
+			Profiles []profileJSON `json:"profiles"`
+		}{V: 1, Config: f.Path, Default: f.Default, Profiles: []profileJSON{}}
+		for _, n := range f.Names() {
+			p, _ := f.Get(n)
+			out.Profiles = append(out.Profiles, toJSON(p, f.Default))
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case c.Bool("quiet"):
+		for _, n := range f.Names() {
+			fmt.Fprintln(w, n)
+		}
+		return nil
+	}
+	if len(f.Names()) == 0 {
+		fmt.Fprintf(w, "no profiles in %s; create one with: blynkbridge profile add NAME --port /dev/ttyUSB0 --server HOST:PORT --token-file FILE\n", f.Path)
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tBOARD\tMON/FLASH BAUD\tSERVER\tTLS\tTOKEN")
+	for _, n := range f.Names() {
+		p, _ := f.Get(n)
+		if n == f.Default {
+			n += " *"
+		}
+		bauds := dash(itoa(p.MonitorBaud)) + "/" + dash(itoa(p.FlashBaud))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", n, boardOf(p), bauds, dash(p.Server), dash(p.TLSMode()), dash(p.TokenSource()))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "(* = default; file %s)\n", f.Path)
+	return nil
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func profileShow(c *cli.Context) error {
+	f, err := loadProfiles(c)
+	if err != nil {
+		return err
+	}
+	name := c.Args().First()
+	if c.NArg() > 1 {
+		return bberr.New(bberr.Usage, "usage: blynkbridge profile show [NAME]", "too many arguments")
+	}
+	p, err := f.Select(name)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return bberr.New(bberr.Usage, "name one (blynkbridge profile show NAME) or set a default with: blynkbridge profile use NAME", "no default profile in %s", f.Path)
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			V int `json:"v"`
+			profileJSON
+		}{1, toJSON(p, f.Default)})
+	}
+	w := c.App.Writer
+	def := ""
+	if p.Name == f.Default {
+		def = "  # default"
+	}
+	fmt.Fprintf(w, "[profiles.%s]%s\n", p.Name, def)
+	kv := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%-12s = %s\n", k, v)
+		}
+	}
+	kv("port", p.Port)
+	kv("by_id", p.ByID)
+	kv("usb_serial", p.USBSerial)
+	kv("vid_pid", p.VIDPID)
+	kv("monitor_baud", itoa(p.MonitorBaud))
+	kv("flash_baud", itoa(p.FlashBaud))
+	kv("before", p.Before)
+	kv("after", p.After)
+	kv("image", p.Image)
+	kv("elf", p.ELF)
+	kv("server", p.Server)
+	kv("tls", p.TLSMode())
+	kv("ca", p.CA)
+	kv("fingerprint", p.Fingerprint)
+	if !p.Token.IsZero() {
+		kv("token", p.Token.Redacted())
+	}
+	kv("token_file", p.TokenFile)
+	kv("token_env", p.TokenEnv)
+	keys := make([]string, 0, len(p.Relay))
+	for k := range p.Relay {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kv("relay."+k, fmt.Sprint(p.Relay[k]))
+	}
+	return nil
+}
+
+func profileRm(c *cli.Context) error {
+	name, err := oneArg(c, "NAME")
+	if err != nil {
+		return err
+	}
+	f, err := loadProfiles(c)
+	if err != nil {
+		return err
+	}
+	if !f.Remove(name) {
+		return bberr.New(bberr.BadInput, "run blynkbridge profile list to see the profiles", "no profile %q in %s", name, f.Path)
+	}
+	if err := f.Save(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "removed profile %s\n", name)
+	return nil
+}
+
+func profileUse(c *cli.Context) error {
+	name, err := oneArg(c, "NAME")
+	if err != nil {
+		return err
+	}
+	f, err := loadProfiles(c)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Select(name); err != nil {
+		return err
+	}
+	f.Default = name
+	if err := f.Save(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "default profile: %s\n", name)
+	return nil
+}
+
+// completeProfileNames prints profile names for shell completion; errors
+// are silent (a completion must never print noise).
+func completeProfileNames(c *cli.Context) {
+	path, err := configPath(c)
+	if err != nil {
+		return
+	}
+	f, err := profiles.Load(path)
+	if err != nil {
+		return
+	}
+	for _, n := range f.Names() {
+		fmt.Fprintln(c.App.Writer, n)
+	}
+}

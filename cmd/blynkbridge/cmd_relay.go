@@ -1,0 +1,394 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/relay"
+	"github.com/blynkbridge/blynkbridge/serialio"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "relay",
+		Usage: "carry USB boards' Blynk traffic to the server over verified TLS (replaces blynk-ser.sh)",
+		UsageText: "blynkbridge relay -p PORT [-p PORT2 ...] [-b 9600] --server HOST[:PORT] [--ca F | --fingerprint F | --insecure | --no-tls] [--json]\n" +
+			"   blynkbridge relay -c PORT [-b 9600] [-s HOST] [-p SERVER_PORT]   (blynk-ser.sh style)",
+		Description: "Relays a board running BlynkSimpleStream (USB serial) to a Blynk server: whole frames\n" +
+			"only (sketch prints and boot text are skipped and counted), TLS verified against the system\n" +
+			"roots (or --ca, or pinned with --fingerprint), reconnects with backoff and replays the\n" +
+			"board's login so its session survives server restarts, follows REDIRECT, waits for an\n" +
+			"unplugged board to come back. --port may be repeated: one server connection per board.\n" +
+			"A live table on a terminal, log lines otherwise (JSON with --json). Stops on Ctrl-C/SIGTERM.\n\n" +
+			"blynk-ser.sh flags: -c/--comm PORT, -b/--baud, -s/--server HOST, -p/--port SERVER_PORT\n" +
+			"(with -c, -p means the server port as in blynk-ser.sh), -t/--to SSL|TCP, --cert FILE (= --ca).",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "port", Aliases: []string{"p"}, Usage: "board serial port `PORT` (repeatable; path, by-id name, usb:VID:PID[:SERIAL] or auto); with -c: the server port"},
+			&cli.StringSliceFlag{Name: "comm", Aliases: []string{"c"}, Usage: "blynk-ser.sh: board serial port (repeatable); makes -p the server port"},
+			&cli.IntFlag{Name: "baud", Aliases: []string{"b"}, Value: 9600, Usage: "serial rate of the boards (Serial.begin in the sketch)"},
+			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Value: "blynk.cloud", Usage: "Blynk server `HOST[:PORT]` (port default: 443 with TLS, 80 with --no-tls)"},
+			&cli.StringFlag{Name: "ca", Aliases: []string{"cert"}, Usage: "trust the CA certificate(s) in `FILE` instead of the system roots"},
+			&cli.StringFlag{Name: "fingerprint", Usage: "pin the server's certificate: SHA-1 or SHA-256 fingerprint, or sha256/BASE64 (SPKI)"},
+			&cli.BoolFlag{Name: "insecure", Usage: "do not verify the server's certificate (warns: anyone in between can read the token)"},
+			&cli.BoolFlag{Name: "no-tls", Usage: "plain TCP, for legacy plain ports (8442, 8080, 80)"},
+			&cli.StringFlag{Name: "to", Aliases: []string{"t"}, Usage: "blynk-ser.sh: SSL (default) or TCP (= --no-tls)"},
+			&cli.BoolFlag{Name: "json", Usage: "log lines and counters as JSON (schema v1)"},
+			&cli.BoolFlag{Name: "plain", Usage: "log lines even on a terminal (no live table)"},
+			&cli.BoolFlag{Name: "log-frames", Usage: "log every frame (tokens are redacted)"},
+			&cli.DurationFlag{Name: "stats-every", Usage: "log every board's counters every `D` (0 = only at exit)"},
+			&cli.DurationFlag{Name: "reconnect-max", Value: 30 * time.Second, Usage: "longest wait between reconnect attempts"},
+			&cli.IntFlag{Name: "buffer", Value: 128, Usage: "frames kept per board while the server is unreachable (oldest dropped beyond)"},
+			&cli.IntFlag{Name: "max-body", Value: 1024, Usage: "largest frame body accepted from a board"},
+			&cli.BoolFlag{Name: "fail-fast", Usage: "exit when the server refuses a token (exit 12) or its certificate (exit 8) instead of retrying"},
+		},
+		Action: relayAction,
+	})
+}
+
+// relayFlags is the parsed command line.
+type relayFlags struct {
+	ports  []string
+	server string
+	opts   relay.Options
+}
+
+// parseRelayFlags resolves blynk-ser.sh aliases and the TLS mode.
+func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
+	rf := &relayFlags{}
+	ports := nonEmpty(c.StringSlice("port"))
+	serverPort := ""
+	if comm := nonEmpty(c.StringSlice("comm")); len(comm) > 0 {
+		// blynk-ser.sh: -c is the serial port and -p the server port.
+		for _, p := range ports {
+			if _, err := strconv.Atoi(p); err != nil {
+				return nil, bberr.New(bberr.Usage, "with -c (blynk-ser.sh style) give board ports with -c and the server port with -p; or drop -c and use -p/--port for boards",
+					"-p %q: with -c, -p is the server port", p)
+			}
+			serverPort = p
+		}
+		ports = comm
+	}
+	if len(ports) == 0 {
+		ports = []string{serialio.AutoSpec}
+	}
+	rf.ports = ports
+
+	mode := relay.TLSVerify
+	n := 0
+	if c.String("ca") != "" {
+		n++
+	}
+	if c.String("fingerprint") != "" {
+		n++
+		mode = relay.TLSPinned
+	}
+	if c.Bool("insecure") {
+		n++
+		mode = relay.TLSInsecure
+	}
+	noTLS := c.Bool("no-tls")
+	switch strings.ToUpper(c.String("to")) {
+	case "", "SSL", "TLS":
+	case "TCP":
+		noTLS = true
+	default:
+		return nil, bberr.New(bberr.Usage, "use -t SSL or -t TCP", "-t/--to %q", c.String("to"))
+	}
+	if noTLS {
+		n++
+		mode = relay.TLSOff
+	}
+	if n > 1 {
+		return nil, bberr.New(bberr.Usage, "choose one of --ca, --fingerprint, --insecure, --no-tls", "conflicting TLS options")
+	}
+	rf.opts.TLS = mode
+	if f := c.String("ca"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, bberr.Wrap(err, bberr.BadInput, "give the PEM file of the server's CA", "cannot read --ca")
+		}
+		rf.opts.CA = b
+	}
+	if fp := c.String("fingerprint"); fp != "" {
+		pin, err := relay.ParsePin(fp)
+		if err != nil {
+			return nil, err
+		}
+		rf.opts.Pin = pin
+	}
+
+	server := strings.TrimSpace(c.String("server"))
+	host, port, err := net.SplitHostPort(server)
+	if err != nil {
+		host, port = server, ""
+	}
+	switch {
+	case port == "" && serverPort != "":
+		port = serverPort
+	case port != "" && serverPort != "" && port != serverPort:
+		return nil, bberr.New(bberr.Usage, "give the port once", "--server %s and -p %s disagree", server, serverPort)
+	case port == "" && mode == relay.TLSOff:
+		port = "80"
+	case port == "":
+		port = "443"
+	}
+	rf.server = net.JoinHostPort(host, port)
+	rf.opts.Server = rf.server
+	rf.opts.MaxBody = c.Int("max-body")
+	rf.opts.BufferFrames = c.Int("buffer")
+	rf.opts.ReconnectMax = c.Duration("reconnect-max")
+	rf.opts.FailFast = c.Bool("fail-fast")
+	rf.opts.LogFrames = c.Bool("log-frames")
+	if c.Int("baud") <= 0 {
+		return nil, bberr.New(bberr.Usage, "use the rate of Serial.begin in the sketch, e.g. 9600", "invalid --baud %d", c.Int("baud"))
+	}
+	return rf, nil
+}
+
+// nonEmpty trims, drops empty values and repeats (a profile fills a slice
+// flag once per alias, so the same port can arrive twice).
+func nonEmpty(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// boardOpener resolves a --port spec to a stable identity once, and
+// reopens by that identity after an unplug, so a board that comes back as
+// /dev/ttyUSB1 is still found (a path or symlink is simply opened again).
+func boardOpener(spec string, baud int) (relay.Opener, error) {
+	info, err := serialio.Resolve(spec)
+	if err != nil {
+		return nil, err
+	}
+	ident := info.Identity.String()
+	if ident == "" {
+		ident = info.Path
+	}
+	first := info.Path
+	return func(ctx context.Context) (serialio.Port, error) {
+		path := first
+		first = ""
+		if path == "" {
+			pi, err := serialio.Resolve(ident)
+			if err != nil {
+				return nil, err
+			}
+			path = pi.Path
+		}
+		return serialio.Open(ctx, path, baud)
+	}, nil
+}
+
+func relayAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return bberr.New(bberr.Usage, "give boards with --port (repeatable)", "unexpected argument %q", c.Args().First())
+	}
+	rf, err := parseRelayFlags(c)
+	if err != nil {
+		return err
+	}
+	for _, spec := range rf.ports {
+		open, err := boardOpener(spec, c.Int("baud"))
+		if err != nil {
+			return err
+		}
+		rf.opts.Boards = append(rf.opts.Boards, relay.Board{Name: spec, Open: open})
+	}
+	out := &relayWriter{w: c.App.Writer}
+	level := slog.LevelInfo
+	if c.Bool("verbose") {
+		level = slog.LevelDebug
+	}
+	var table *relayTable
+	var logger *slog.Logger
+	switch {
+	case c.Bool("json"):
+		logger = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})).With("v", 1)
+	case !c.Bool("plain") && relayIsTerminal(c.App.Writer):
+		table = newRelayTable(out)
+		logger = slog.New(slog.NewTextHandler(table, &slog.HandlerOptions{Level: level}))
+		rf.opts.Tap = table.tap
+	default:
+		logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+	}
+	rf.opts.Logger = logger
+	r, err := relay.New(rf.opts)
+	if err != nil {
+		return err
+	}
+	logger.Info("relay starting", "server", rf.server, "tls", rf.opts.TLS.String(), "boards", len(rf.ports), "baud", c.Int("baud"))
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	var wg sync.WaitGroup
+	if table != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); table.loop(ctx, r) }()
+	}
+	if d := c.Duration("stats-every"); d > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(d)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					logger.Info("stats", "boards", r.Stats())
+				}
+			}
+		}()
+	}
+	runErr := r.Run(ctx)
+	cancel()
+	wg.Wait()
+	stats := r.Stats()
+	if table != nil {
+		table.final(stats)
+	}
+	logger.Info("stats", "boards", stats)
+	logger.Info("relay stopped")
+	return runErr
+}
+
+func relayIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// relayWriter serialises writes from the sessions' goroutines.
+type relayWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *relayWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// relayTable is the live view on a terminal: per-board state and counters,
+// the latest frames (decoded, tokens redacted) and the latest log lines,
+// redrawn twice a second. It is a plain ANSI redraw, not a bubbletea model:
+// tui/ has no root model to plug a relay view into yet.
+type relayTable struct {
+	w      io.Writer
+	mu     sync.Mutex
+	frames []string
+	logs   []string
+	part   []byte
+}
+
+func newRelayTable(w io.Writer) *relayTable { return &relayTable{w: w} }
+
+const relayTableLines = 10
+
+func (t *relayTable) tap(e relay.TapEvent) {
+	arrow := "board -> server"
+	if e.Dir == relay.Down {
+		arrow = "server -> board"
+	}
+	line := fmt.Sprintf("%s %-8s %s %-9s %s", e.Time.Format("15:04:05.000"), e.Board, arrow, e.Action, e.Text)
+	if e.Note != "" {
+		line += "  (" + e.Note + ")"
+	}
+	t.mu.Lock()
+	t.frames = appendRing(t.frames, line)
+	t.mu.Unlock()
+}
+
+// Write takes log lines (the text handler writes whole lines).
+func (t *relayTable) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.part = append(t.part, p...)
+	for {
+		i := strings.IndexByte(string(t.part), '\n')
+		if i < 0 {
+			break
+		}
+		t.logs = appendRing(t.logs, string(t.part[:i]))
+		t.part = t.part[i+1:]
+	}
+	return len(p), nil
+}
+
+func appendRing(ring []string, s string) []string {
+	ring = append(ring, s)
+	if len(ring) > relayTableLines {
+		ring = ring[len(ring)-relayTableLines:]
+	}
+	return ring
+}
+
+func (t *relayTable) loop(ctx context.Context, r *relay.Relay) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		t.draw(r.Stats(), true)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (t *relayTable) final(stats []relay.Stats) { t.draw(stats, false) }
+
+func (t *relayTable) draw(stats []relay.Stats, clear bool) {
+	var b strings.Builder
+	if clear {
+		b.WriteString("\x1b[H\x1b[2J")
+	}
+	fmt.Fprintf(&b, "blynkbridge relay  %s   (Ctrl-C to stop)\n\n", time.Now().Format("15:04:05"))
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BOARD\tSTATE\tSERVER\tUP frames/bytes\tDOWN frames/bytes\tLOGINS\tRECONN\tPING\tSKIPPED\tDROPPED\tBUFFERED")
+	for _, s := range stats {
+		ping := "-"
+		if s.LastPingRTTms > 0 {
+			ping = fmt.Sprintf("%.1fms", s.LastPingRTTms)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%d/%d\t%d/%d\t%d\t%s\t%d\t%d\t%d\n", s.Board, s.State, s.Server,
+			s.FramesUp, s.BytesUp, s.FramesDown, s.BytesDown, s.LoginsOK, s.BoardLogins, s.Reconnects, ping,
+			s.SkippedBytes, s.Dropped, s.Buffered)
+	}
+	_ = tw.Flush()
+	for _, s := range stats {
+		if s.LastError != "" {
+			fmt.Fprintf(&b, "%s: last error %s: %s\n", s.Board, s.LastErrorAt.Format("15:04:05"), s.LastError)
+		}
+	}
+	t.mu.Lock()
+	b.WriteString("\nframes:\n")
+	for _, l := range t.frames {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("\nlog:\n")
+	for _, l := range t.logs {
+		b.WriteString("  " + l + "\n")
+	}
+	t.mu.Unlock()
+	_, _ = io.WriteString(t.w, b.String())
+}

@@ -1,0 +1,6 @@
+package main
+
+import "os"
+
+// notifyResetSignal: Windows has no SIGUSR1; use the sim's keys instead.
+func notifyResetSignal(chan<- os.Signal) {}

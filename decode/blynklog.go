@@ -1,0 +1,365 @@
+package decode
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/blynkbridge/blynkbridge/blynk"
+)
+
+// blynkPrefix splits "[12345] text" (the Blynk library's log format, 0.3.6+).
+func blynkPrefix(t string) (ms int64, msg string, ok bool) {
+	i := 1
+	for i < len(t) && i < 12 && isDigit(t[i]) {
+		i++
+	}
+	if i == 1 || i >= len(t) || t[i] != ']' {
+		return 0, "", false
+	}
+	ms, err := strconv.ParseInt(t[1:i], 10, 64)
+	if err != nil {
+		return 0, "", false
+	}
+	msg = t[i+1:]
+	if len(msg) > 0 && msg[0] == ' ' {
+		msg = msg[1:]
+	}
+	return ms, msg, true
+}
+
+func (d *Decoder) blynkLine(l *line, ms int64, msg string) {
+	// millis() restarts at 0 on every boot: going backwards is a reboot even
+	// when the banner was lost (baud garbage, monitor opened late). A drop
+	// from near 2^32 is the 49-day wrap, not a reboot.
+	if d.lastMs >= 0 && ms < d.lastMs && !(d.lastMs > 4_200_000_000 && ms < 100_000_000) {
+		r := Event{Kind: KindReboot, HostTime: l.host, DeviceMillis: ms, Severity: SevWarn,
+			Summary: "the board rebooted: Blynk's millis counter went back from " + strconv.FormatInt(d.lastMs, 10) + " to " + strconv.FormatInt(ms, 10)}
+		r.set("from_ms", strconv.FormatInt(d.lastMs, 10))
+		r.set("to_ms", strconv.FormatInt(ms, 10))
+		r.Detail = "No boot banner was seen (it is printed at 74880 baud and is often lost), but millis() restarts at 0 only on a reboot."
+		d.reboot(&r, "millis")
+		d.emit(r)
+	}
+	d.lastMs = ms
+	if msg == "" {
+		e := newEvent(l, KindBlynkLogo, SevDebug, "Blynk library banner follows")
+		e.DeviceMillis = ms
+		d.logoLeft = 7
+		d.emit(e)
+		return
+	}
+	if msg[0] == '<' || msg[0] == '>' {
+		d.frameLine(l, ms, msg)
+		return
+	}
+	e := blynkMessage(l, msg)
+	e.DeviceMillis = ms
+	d.emit(e)
+}
+
+var (
+	reBlynkVer  = regexp.MustCompile(`^Blynk v?(\S+)(?: on (.+))?$`)
+	reLogoLast  = regexp.MustCompile(`/___/ v(\S+) on (.+)$`)
+	reLogo3D    = regexp.MustCompile(`\\/__/\s+(\S+) on (.+)$`)
+	reLastSSL   = regexp.MustCompile(`^SSL error: (-?\d+)`)
+	reConnFail  = regexp.MustCompile(`^Connect failed[.]? \(?code: (\d+)\)?`)
+	reRedirect  = regexp.MustCompile(`^Redirecting to (\S+?)(?::(\d+))?$`)
+	reHeartbeat = regexp.MustCompile(`^Heartbeat timeout(?:: (\d+), (\d+), (\d+))?$`)
+)
+
+// isIPv4 is a dotted quad: how the library prints an IPAddress.
+func isIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || len(p) > 3 || !allDigits(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// isHostPort: "host:port" with no spaces and a 1-5 digit port.
+func isHostPort(s string) bool {
+	i := strings.LastIndexByte(s, ':')
+	return i > 0 && len(s)-i-1 <= 5 && allDigits(s[i+1:]) && !strings.ContainsAny(s[:i], " \t")
+}
+
+// pingOf reads N from "Ready (ping: Nms)." (0.3.0+; 0.2.x printed "Ready!").
+func pingOf(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "Ready (ping: ")
+	if !ok {
+		return "", false
+	}
+	i := strings.Index(rest, "ms)")
+	if i <= 0 || !allDigits(rest[:i]) {
+		return "", false
+	}
+	return rest[:i], true
+}
+
+func logoLine(l *line, t string) (Event, bool) {
+	if strings.Contains(t, "__/ ") {
+		if m := reLogoLast.FindStringSubmatch(t); m != nil {
+			return bannerEvent(l, m[1], m[2]), true
+		}
+		if m := reLogo3D.FindStringSubmatch(t); m != nil {
+			return bannerEvent(l, m[1], m[2]), true
+		}
+	}
+	if strings.Contains(t, "#StandWithUkraine") {
+		e := newEvent(l, KindBlynkLogo, SevDebug, "Blynk banner: #StandWithUkraine line (library 1.1.0 or later)")
+		return e, true
+	}
+	for i := 0; i < len(t); i++ {
+		if !strings.ContainsRune(" _/\\)(|,'`.-<>", rune(t[i])) {
+			return Event{}, false
+		}
+	}
+	return newEvent(l, KindBlynkLogo, SevDebug, "Blynk logo"), true
+}
+
+func bannerEvent(l *line, ver, dev string) Event {
+	e := newEvent(l, KindBlynkBanner, SevInfo, "Blynk library "+ver+" starting on "+dev)
+	e.set("version", ver)
+	e.set("device", dev)
+	switch {
+	case dev == "Arduino":
+		e.Detail = "\"Arduino\" on an ESP8266 board means library 0.5.x or older did not recognise the board (a WeMos D1 mini falls back to this); harmless."
+	case strings.HasPrefix(ver, "0.") || strings.HasPrefix(ver, "v0."):
+		e.Detail = "Library 0.x speaks the legacy protocol: it works with a local blynk-server or a bridge, not with blynk.cloud tokens."
+	}
+	return e
+}
+
+var sslErrors = map[int]string{
+	3: "UNSUPPORTED_VERSION: the server wants a TLS version BearSSL does not offer", 16: "BAD_CIPHER_SUITE: no common cipher suite",
+	31: "IO: the connection broke during the handshake", 52: "BAD_SIGNATURE", 53: "TIME_UNKNOWN: the device clock is not set (no NTP), so certificate dates cannot be checked",
+	54: "X509_EXPIRED: the certificate is expired or not yet valid (or the device clock is wrong)", 55: "DN_MISMATCH",
+	56: "BAD_SERVER_NAME: the certificate does not name the host the sketch connects to",
+	58: "NOT_CA", 62: "NOT_TRUSTED: the certificate chain is not trusted, or the fingerprint does not match",
+}
+
+func statusName(n int) string { return blynk.Status(n).String() }
+
+// blynkMessage classifies the text after "[ms] " against the catalogue of
+// the library's lines (blynk.md section 3.3).
+func blynkMessage(l *line, msg string) Event {
+	e := newEvent(l, KindBlynk, SevInfo, "")
+	id := func(s string) { e.set("msg", s) }
+	switch {
+	case strings.HasPrefix(msg, "Blynk v") || strings.HasPrefix(msg, "Blynk 0."):
+		if m := reBlynkVer.FindStringSubmatch(msg); m != nil {
+			dev := m[2]
+			if dev == "" {
+				dev = "an unnamed board"
+			}
+			b := bannerEvent(l, m[1], dev)
+			if m[2] == "" {
+				delete(b.Fields, "device")
+			}
+			return b
+		}
+	case strings.HasPrefix(msg, "Connecting to "):
+		target := strings.TrimPrefix(msg, "Connecting to ")
+		switch {
+		case isIPv4(target):
+			id("connect-ip")
+			e.set("host", target)
+			e.Summary = "connecting to the Blynk server " + target + " (given as IPAddress: no port is printed)"
+			e.Detail = "With an IPAddress the library has no host name: an axTLS SSL build (0.4.x) can then never match the certificate's name."
+		case isHostPort(target):
+			i := strings.LastIndexByte(target, ':')
+			id("connect-host")
+			e.set("host", target[:i])
+			e.set("port", target[i+1:])
+			e.Summary = "connecting to the Blynk server " + target[:i] + " port " + target[i+1:]
+		default:
+			id("wifi-join")
+			e.set("ssid", target)
+			e.Summary = "joining Wi-Fi network \"" + target + "\""
+		}
+	case msg == "Connecting...":
+		id("connect-stream")
+		e.Summary = "serial/USB transport: sending the login over the serial line (a bridge such as `blynkbridge relay` must forward it)"
+	case msg == "Connected to WiFi":
+		id("wifi-connected")
+		e.set("kind", "wifi")
+		e.Summary = "Wi-Fi connected"
+	case strings.HasPrefix(msg, "IP: ") || strings.HasPrefix(msg, "My IP: "):
+		id("ip")
+		ip := msg[strings.Index(msg, ": ")+2:]
+		e.set("ip", ip)
+		e.Summary = "got IP address " + ip
+	case strings.HasPrefix(msg, "Ready"):
+		id("ready")
+		if ms, ok := pingOf(msg); ok {
+			e.set("ping_ms", ms)
+			e.Summary = "logged in to the Blynk server (login round trip " + ms + " ms): online"
+		} else {
+			e.Summary = "logged in to the Blynk server: online"
+		}
+	case strings.HasPrefix(msg, "Free RAM: "):
+		id("free-ram")
+		e.set("bytes", strings.TrimPrefix(msg, "Free RAM: "))
+		e.Severity = SevDebug
+		e.Summary = "free heap: " + strings.TrimPrefix(msg, "Free RAM: ") + " bytes"
+	case msg == "Invalid auth token" || msg == "Invalid token":
+		id("invalid-token")
+		e.Severity = SevError
+		e.Summary = "the server refused the auth token"
+		e.Detail = "The token is wrong, belongs to another server (a blynk-cloud.com token on blynk.cloud or a local server), or the device was deleted. Library 0.6+ stops retrying."
+	case strings.HasPrefix(msg, "Connect failed"):
+		id("connect-failed")
+		e.Severity = SevError
+		if m := reConnFail.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			e.set("status", m[1])
+			e.set("status_name", statusName(n))
+			e.Summary = "login refused with status " + m[1] + " (" + statusName(n) + ")"
+		} else {
+			e.Summary = "login refused"
+		}
+	case msg == "Login timeout":
+		id("login-timeout")
+		e.Severity = SevWarn
+		e.Summary = "connected, but no answer to the login in time"
+		e.Detail = "The socket is up but the server did not answer: wrong port (plain vs TLS), a server that does not speak the Blynk hardware protocol there, or (axTLS 0.4.x) the leftover socket after \"Certificate doesn't match\"."
+	case strings.HasPrefix(msg, "Heartbeat timeout"):
+		id("heartbeat-timeout")
+		e.Severity = SevWarn
+		e.Summary = "nothing received from the server for heartbeat + 3 timeouts: reconnecting"
+		if m := reHeartbeat.FindStringSubmatch(msg); m != nil && m[1] != "" {
+			e.set("now", m[1])
+			e.set("last_in", m[2])
+			e.set("last_heartbeat", m[3])
+		}
+	case strings.HasPrefix(msg, "Redirecting to "):
+		id("redirect")
+		if m := reRedirect.FindStringSubmatch(msg); m != nil {
+			e.set("host", m[1])
+			e.set("port", m[2])
+		}
+		e.Summary = "the server redirects the device to " + strings.TrimPrefix(msg, "Redirecting to ")
+	case strings.HasPrefix(msg, "Packet too big: "):
+		id("packet-too-big")
+		e.Severity = SevWarn
+		e.Summary = "received a frame larger than BLYNK_MAX_READBYTES (" + strings.TrimPrefix(msg, "Packet too big: ") + " bytes): reconnecting"
+	case strings.HasPrefix(msg, "Server: "):
+		id("server-message")
+		e.Summary = "message from the server: " + strings.TrimPrefix(msg, "Server: ")
+	case msg == "Disconnected":
+		id("disconnected")
+		e.Summary = "the sketch called Blynk.disconnect()"
+	case msg == "Cmd error":
+		id("cmd-error")
+		e.Severity = SevWarn
+		e.Summary = "writing to the server socket failed: reconnecting"
+	case strings.HasPrefix(msg, "Cmd skipped:"):
+		id("cmd-skipped")
+		e.Severity = SevDebug
+		e.Summary = "a send was skipped because the device is not connected"
+	case strings.HasPrefix(msg, "Sent ") && strings.Contains(msg, "/"):
+		id("short-write")
+		e.Severity = SevWarn
+		e.Summary = "short write to the server: " + strings.TrimPrefix(msg, "Sent ")
+	case strings.HasPrefix(msg, "Bad hdr len: "):
+		id("bad-header")
+		e.Severity = SevWarn
+		e.Summary = "short header or message id 0 received: dropping the connection"
+	case msg == "Can't read body":
+		id("short-body")
+		e.Severity = SevWarn
+		e.Summary = "frame body shorter than its length: dropping the connection"
+	case strings.HasPrefix(msg, "Invalid header type: "):
+		id("invalid-header-type")
+		e.Severity = SevWarn
+		e.Summary = "unknown command " + strings.TrimPrefix(msg, "Invalid header type: ") + " from the server: dropping the connection (wrong server or protocol)"
+	case strings.HasPrefix(msg, "Invalid internal cmd:"):
+		id("invalid-internal")
+		e.Severity = SevDebug
+		e.Summary = "unknown INTERNAL sub-command " + strings.TrimPrefix(msg, "Invalid internal cmd:")
+	case strings.HasPrefix(msg, "Waiting:"):
+		id("rate-wait")
+		e.Severity = SevDebug
+		e.Summary = "send rate limit: waiting " + strings.TrimPrefix(msg, "Waiting:") + " ms"
+	case strings.HasPrefix(msg, "Trouble detected"):
+		id("flood")
+		e.Severity = SevWarn
+		e.Summary = "flood detected: the sketch sends too many messages per second (e.g. virtualWrite in loop()); use a timer"
+	case strings.HasPrefix(msg, "No handler for writing to pin "):
+		id("no-write-handler")
+		e.Summary = "the app wrote virtual pin V" + strings.TrimPrefix(msg, "No handler for writing to pin ") + " but the sketch has no BLYNK_WRITE for it"
+	case strings.HasPrefix(msg, "No handler for reading from pin "):
+		id("no-read-handler")
+		e.Summary = "the app reads virtual pin V" + strings.TrimPrefix(msg, "No handler for reading from pin ") + " but the sketch has no BLYNK_READ for it"
+	case strings.HasPrefix(msg, "Invalid HW cmd: "), strings.HasPrefix(msg, "Invalid pin "):
+		id("invalid-hw")
+		e.Severity = SevWarn
+		e.Summary = "the server sent a hardware command the library does not understand"
+	case msg == "Certificate OK" || msg == "Fingerprint OK":
+		id("cert-ok")
+		e.set("tls", "axtls")
+		e.Summary = "TLS: the server certificate was accepted"
+	case msg == "Certificate doesn't match":
+		id("cert-mismatch")
+		e.Severity = SevError
+		e.set("tls", "axtls")
+		e.Summary = "TLS (axTLS): the server certificate failed the fingerprint + name check"
+		e.Detail = "axTLS verify() needs BOTH the SHA-1 fingerprint of the leaf certificate AND the host name to match; see the diagnosis for which one."
+	case msg == "Certificate not validated":
+		id("cert-not-validated")
+		e.Severity = SevError
+		e.set("tls", "axtls")
+		e.Summary = "TLS (axTLS, library 0.5/0.6): the certificate chain did not validate against the bundled CA"
+	case msg == "Failed to load root CA certificate!":
+		id("ca-load-failed")
+		e.Severity = SevError
+		e.Summary = "TLS: the root CA certificate could not be loaded (memory or a bad certificate)"
+	case strings.HasPrefix(msg, "Got time: "), strings.HasPrefix(msg, "NTP time: "), strings.HasPrefix(msg, "Current time: "):
+		id("time")
+		e.Summary = "clock set by NTP (TLS needs it to check certificate dates): " + msg[strings.Index(msg, ": ")+2:]
+	case msg == "Connection failed":
+		id("tls-connect-failed")
+		e.Severity = SevWarn
+		e.Summary = "TCP connect or DNS lookup to the server failed (before TLS)"
+	case strings.HasPrefix(msg, "SSL error: "):
+		id("ssl-error")
+		e.Severity = SevError
+		if m := reLastSSL.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			e.set("code", m[1])
+			name := sslErrors[n]
+			switch {
+			case name != "":
+			case n >= 512:
+				name = "sent TLS alert " + strconv.Itoa(n-512)
+			case n >= 256:
+				name = "received TLS alert " + strconv.Itoa(n-256)
+			default:
+				name = "BearSSL error " + m[1]
+			}
+			e.Summary = "TLS handshake failed: " + name
+		}
+	case msg == "Timeout" || msg == "Heartbeat" || msg == "Cmd not sent" || strings.HasPrefix(msg, "Roundtrip: ") ||
+		strings.HasPrefix(msg, "Packet size (") || msg == "Wrong header on input":
+		id("legacy")
+		e.Summary = "Blynk 0.2/0.3 library message: " + msg
+	default:
+		id("other")
+		e.Summary = "" // the sketch's own BLYNK_LOG text, or an uncatalogued line
+	}
+	return e
+}

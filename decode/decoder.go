@@ -1,0 +1,441 @@
+package decode
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Decoder. The zero value works.
+type Options struct {
+	// Now stamps events with host time; default time.Now. Tests and replays
+	// inject their own clock.
+	Now func() time.Time
+	// MaxLine bounds an unterminated line (default 4096 bytes): longer input
+	// without a newline is emitted in pieces marked partial.
+	MaxLine int
+	// ELF symbolizes crash addresses. Nil: crash events say loudly that
+	// addresses were not decoded and how to get an ELF.
+	ELF *Symbolizer
+}
+
+// Decoder turns a serial byte stream into events. It is a pipeline of small
+// stages: splitter (bytes to lines, host prefix stripped) -> garbage
+// separator (74880-baud text read at another baud) -> block assemblers
+// (crash dumps, two-line frame dumps, garbage runs) -> line classifiers (ROM,
+// eboot, crash, Blynk, SDK Wi-Fi, core, TLS) -> reboot inference.
+//
+// Every input byte ends up in exactly one event's Raw, in order. A Decoder is
+// not safe for concurrent use.
+type Decoder struct {
+	opts  Options
+	split splitter
+	out   []Event
+
+	garbage       *Event // a run of unreadable lines being merged
+	garbBad       int
+	garbRun       int // garbage events since the last readable line
+	crash         *crashBlock
+	frameHdr      *Event // a frame header waiting for its body line
+	frameWant     int
+	frameHdrBytes [5]byte
+	frameDir      byte
+	lastMs        int64  // last Blynk [ms] seen in this boot, -1 after a reboot
+	lastCrash     string // summary of a crash whose restart has not been seen yet
+	logoLeft      int    // lines after "[ms] " that may be Blynk logo art
+}
+
+// New returns a Decoder.
+func New(opts Options) *Decoder {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxLine <= 0 {
+		opts.MaxLine = 4096
+	}
+	d := &Decoder{opts: opts, lastMs: -1}
+	d.split = splitter{maxLine: opts.MaxLine, now: opts.Now}
+	return d
+}
+
+// Feed decodes p and returns the events completed by it. Events for an
+// unterminated line, an open crash dump or a frame header wait for more
+// input or Flush. The returned slice belongs to the caller.
+func (d *Decoder) Feed(p []byte) []Event {
+	d.out = d.out[:0]
+	d.split.feed(p, d.onLine)
+	return d.result()
+}
+
+// result copies the events out of the reused scratch slice, so the caller
+// owns what it gets and the decoder does not regrow a slice per call.
+func (d *Decoder) result() []Event {
+	if len(d.out) == 0 {
+		return nil
+	}
+	out := make([]Event, len(d.out))
+	copy(out, d.out)
+	clear(d.out) // drop references for the GC
+	if cap(d.out) > 4096 {
+		d.out = nil
+	}
+	return out
+}
+
+// Flush emits everything pending: a partial line (marked partial), an open
+// crash dump, a frame header, a garbage run. A live monitor calls it when
+// the port has been idle for a moment, so nothing waits for a newline that
+// is not coming.
+func (d *Decoder) Flush() []Event {
+	d.out = d.out[:0]
+	d.split.flush(d.onLine)
+	d.endGarbage()
+	d.endCrash()
+	d.endFrame()
+	return d.result()
+}
+
+func (d *Decoder) emit(e Event) {
+	e.Raw = redactBinaryLogin(e.Raw)
+	d.out = append(d.out, e)
+}
+
+// newEvent fills the common parts from a line.
+func newEvent(l *line, kind Kind, sev Severity, summary string) Event {
+	e := Event{Kind: kind, HostTime: l.host, DeviceMillis: -1, Raw: l.raw, Summary: summary, Severity: sev}
+	if l.hostClock != "" {
+		e.set("host_clock", l.hostClock)
+	}
+	if l.partial {
+		e.set("partial", "true")
+	}
+	return e
+}
+
+func (e *Event) set(k, v string) {
+	if e.Fields == nil {
+		if k == "msg" {
+			// Most lines carry only their catalogue id: share one
+			// read-only map per id instead of allocating one per event.
+			e.Fields = msgFields(v)
+			e.sharedFields = true
+			return
+		}
+		e.Fields = make(map[string]string)
+	} else if e.sharedFields {
+		m := make(map[string]string, 4)
+		for mk, mv := range e.Fields {
+			m[mk] = mv
+		}
+		e.Fields = m
+		e.sharedFields = false
+	}
+	e.Fields[k] = v
+}
+
+var msgMaps sync.Map // msg id -> map[string]string{"msg": id}
+
+func msgFields(v string) map[string]string {
+	if m, ok := msgMaps.Load(v); ok {
+		return m.(map[string]string)
+	}
+	m, _ := msgMaps.LoadOrStore(v, map[string]string{"msg": v})
+	return m.(map[string]string)
+}
+
+func (e *Event) addDetail(s string) {
+	if e.Detail == "" {
+		e.Detail = s
+	} else {
+		e.Detail += "\n" + s
+	}
+}
+
+// onLine is the garbage-separation stage.
+func (d *Decoder) onLine(l line) {
+	t := l.text()
+	cut, bad := splitGarbage(t)
+	if bad == 0 {
+		d.onClean(l)
+		return
+	}
+	if cut >= len(t) {
+		d.addGarbage(l, bad)
+		return
+	}
+	// Garbage, then readable text on the same line (the ROM's last bytes
+	// run into the sketch's first print): two events.
+	at := l.textOff + cut
+	g := line{raw: l.raw[:at], textOff: l.textOff, textEnd: at, host: l.host, hostClock: l.hostClock}
+	d.addGarbage(g, bad)
+	d.endGarbage()
+	rest := line{raw: l.raw[at:], textOff: 0, textEnd: l.textEnd - at, host: l.host, partial: l.partial}
+	d.onClean(rest)
+}
+
+func (d *Decoder) addGarbage(l line, bad int) {
+	d.endFrame()
+	if d.crash != nil {
+		d.endCrash()
+	}
+	if d.garbage == nil {
+		e := newEvent(&l, KindGarbage, SevWarn, "")
+		d.garbage = &e
+		d.garbBad = 0
+	} else {
+		d.garbage.Raw += l.raw
+	}
+	d.garbBad += bad
+	if len(d.garbage.Raw) >= garbageMax {
+		d.endGarbage() // a stream at the wrong baud must not grow one event forever
+	}
+}
+
+// garbageMax bounds one garbage event; the ROM's boot text read at 115200
+// is about 170 bytes, so more than this is a monitor at the wrong baud.
+const garbageMax = 512
+
+func (d *Decoder) endGarbage() {
+	if d.garbage == nil {
+		return
+	}
+	e := *d.garbage
+	d.garbage = nil
+	if binaryProtocol(&e) {
+		d.emit(e) // not a reset: the protocol itself is on this UART
+		return
+	}
+	e.set("bytes", strconv.Itoa(len(e.Raw)))
+	e.set("unreadable", strconv.Itoa(d.garbBad))
+	if d.garbBad < garbageMin {
+		e.Kind, e.Severity = KindNoise, SevInfo
+		e.Summary = strconv.Itoa(d.garbBad) + " unreadable byte(s): line noise, or the tail of boot output"
+		d.emit(e)
+		return
+	}
+	d.garbRun++
+	if d.garbRun > 1 {
+		e.set("continued", "true")
+		e.Summary = "more unreadable bytes: if this goes on, the monitor's baud rate does not match the sketch's Serial.begin()"
+		d.emit(e)
+		return
+	}
+	e.Summary = "unreadable bytes: the boot ROM's 74880-baud message read at another baud rate, so the board just reset"
+	e.Detail = "The ESP8266 boot ROM always prints at 74880 baud (115200 x 26/40: it assumes a 40 MHz crystal, the D1 mini has 26 MHz). " +
+		"At the sketch's baud rate that text arrives as random bytes. It is harmless, and it marks a reset. " +
+		"To read it (reset cause, boot mode), monitor at 74880: `blynkbridge monitor --baud 74880`, or decode a log captured at 74880."
+	d.reboot(&e, "garbage")
+	d.emit(e)
+}
+
+// garbageMin unreadable bytes make a reset; fewer are noise (a glitch when
+// the USB adapter opens, one stray byte before the sketch's first line).
+const garbageMin = 6
+
+// splitGarbage finds unreadable bytes: control characters (but tab), bytes
+// that are not valid UTF-8, and the replacement glyphs a monitor shows for
+// them (U+FFFD, U+2E2E "⸮"). It returns where readable text resumes and how
+// many unreadable bytes precede it; bad == 0 means the line is clean.
+func splitGarbage(t string) (cut, bad int) {
+	i := 0
+	for i < len(t) && t[i] >= 0x20 && t[i] < 0x7f {
+		i++
+	}
+	if i == len(t) {
+		return len(t), 0 // fast path: plain ASCII
+	}
+	last := -1
+	for i < len(t) {
+		c := t[i]
+		switch {
+		case c >= 0x20 && c < 0x7f, c == '\t':
+			i++
+		case c < 0x80:
+			bad++
+			i++
+			last = i
+		default:
+			r, n := decodeRune(t[i:])
+			if r < 0 || r == 0xFFFD || r == 0x2E2E {
+				bad += n
+				last = i + n
+			}
+			i += n
+		}
+	}
+	if bad == 0 {
+		return len(t), 0
+	}
+	rest := t[last:]
+	if k := anchor(rest); k >= 0 {
+		return last + k, bad
+	}
+	// Unreadable bytes but no known line start after them: a line that is
+	// mostly text is text with stray bytes (printf of a raw byte).
+	if bad*4 < len(t) {
+		return 0, 0
+	}
+	return len(t), bad
+}
+
+// decodeRune is utf8.DecodeRuneInString returning -1 for invalid input.
+func decodeRune(s string) (rune, int) {
+	c := s[0]
+	var n int
+	var r rune
+	switch {
+	case c&0xE0 == 0xC0:
+		n, r = 2, rune(c&0x1F)
+	case c&0xF0 == 0xE0:
+		n, r = 3, rune(c&0x0F)
+	case c&0xF8 == 0xF0:
+		n, r = 4, rune(c&0x07)
+	default:
+		return -1, 1
+	}
+	if len(s) < n {
+		return -1, 1
+	}
+	for i := 1; i < n; i++ {
+		if s[i]&0xC0 != 0x80 {
+			return -1, 1
+		}
+		r = r<<6 | rune(s[i]&0x3F)
+	}
+	if (n == 2 && r < 0x80) || (n == 3 && r < 0x800) || (n == 4 && r < 0x10000) {
+		return -1, 1
+	}
+	return r, n
+}
+
+var anchors = []string{"ets Jan", "SDK:", "BSSL:", "---------------", "Exception (", "Soft WDT", ">>>stack", "Fatal exception", "mode : ", "scandone", "Panic ", "Abort called"}
+
+// anchor finds the start of a recognisable line inside s.
+func anchor(s string) int {
+	best := -1
+	for _, a := range anchors {
+		if k := strings.Index(s, a); k >= 0 && (best < 0 || k < best) {
+			best = k
+		}
+	}
+	for k := 0; k+2 < len(s); k++ {
+		if s[k] == '[' && isDigit(s[k+1]) {
+			j := k + 1
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			if j < len(s) && s[j] == ']' && (best < 0 || k < best) {
+				best = k
+			}
+			break
+		}
+	}
+	return best
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// onClean routes a readable line through the block assemblers, then the
+// classifiers.
+func (d *Decoder) onClean(l line) {
+	t := l.text()
+	if d.garbage != nil {
+		if t == "" && !l.partial {
+			d.garbage.Raw += l.raw // blank lines inside a garbage run
+			return
+		}
+		d.endGarbage()
+	}
+	if t != "" {
+		d.garbRun = 0
+	}
+	if d.crash != nil {
+		if d.crash.take(&l, t) {
+			return
+		}
+		d.endCrash()
+	}
+	if d.frameHdr != nil {
+		if d.frameBody(&l, t) {
+			return
+		}
+		d.endFrame()
+	}
+	if startsCrash(t) {
+		d.crash = newCrashBlock(&l)
+		d.crash.take(&l, t)
+		return
+	}
+	d.classify(&l, t)
+}
+
+// classify handles single lines.
+func (d *Decoder) classify(l *line, t string) {
+	if t == "" {
+		e := newEvent(l, KindBlank, SevDebug, "")
+		d.emit(e)
+		return
+	}
+	if t[0] == '[' {
+		if ms, msg, ok := blynkPrefix(t); ok {
+			d.blynkLine(l, ms, msg)
+			return
+		}
+	}
+	if d.logoLeft > 0 {
+		d.logoLeft--
+		if e, ok := logoLine(l, t); ok {
+			if e.Kind == KindBlynkBanner {
+				d.logoLeft = 2 // the #StandWithUkraine line may follow
+			}
+			d.emit(e)
+			return
+		}
+	}
+	if e, ok := romLine(l, t); ok {
+		if e.Kind == KindROMBanner {
+			d.endFrame()
+			d.reboot(&e, "banner")
+		}
+		d.emit(e)
+		return
+	}
+	if e, ok := sdkLine(l, t); ok {
+		if e.Fields["msg"] == "core-version" {
+			d.reboot(&e, "core-banner")
+		}
+		d.emit(e)
+		return
+	}
+	e := newEvent(l, KindText, SevInfo, "")
+	if hasControl(t) {
+		binaryProtocol(&e) // mostly printable frames (a login): still the protocol, not text
+	}
+	d.emit(e)
+}
+
+func hasControl(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if t[i] < 0x20 && t[i] != '\t' {
+			return true
+		}
+	}
+	return false
+}
+
+// reboot notes a restart seen in e: it resets the Blynk millis tracking and
+// ties the restart to a crash reported just before it.
+func (d *Decoder) reboot(e *Event, how string) {
+	d.lastMs = -1
+	d.logoLeft = 0
+	if how == "core-banner" {
+		return // printed at Serial.begin(): a boot, but not a proof of a reset here
+	}
+	if d.lastCrash != "" {
+		e.set("after_crash", d.lastCrash)
+		e.addDetail("This restart is the reboot after the crash above (" + d.lastCrash + "). " +
+			"The ROM's rst cause is not updated by such restarts: it repeats the previously latched cause.")
+		d.lastCrash = ""
+	}
+}
