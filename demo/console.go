@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/decode"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/monitor"
 )
 
@@ -22,6 +23,8 @@ type Console struct {
 	mu    sync.Mutex
 	story Story
 	fixed bool
+	probs []decode.Problem // image problems, computed when the failure shows
+	of    []byte           // the image probs describe
 }
 
 // NewConsole wraps an engine running on d's board.
@@ -68,7 +71,7 @@ func (c *Console) FlashLabel() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fixed {
-		return ""
+		return "the fix (already on the board)"
 	}
 	return fmt.Sprintf("the fix: clean fingerprint + host %q into the config block, changed sectors only", CertHost)
 }
@@ -76,6 +79,12 @@ func (c *Console) FlashLabel() string {
 // Flash plans the fix from the image on the board and writes it through
 // the monitor.
 func (c *Console) Flash(ctx context.Context, progress func(done, total int)) (string, error) {
+	c.mu.Lock()
+	fixed := c.fixed
+	c.mu.Unlock()
+	if fixed {
+		return "", bberr.New(bberr.Usage, "press r to reset the board and watch it connect again, q to quit", "the fix is already on the board")
+	}
 	fx, err := PlanFix(c.Demo.Image(), CertHost)
 	if err != nil {
 		return "", err
@@ -98,5 +107,18 @@ func (c *Console) Flash(ctx context.Context, progress func(done, total int)) (st
 	return fmt.Sprintf("demo: patched (%s); %s", strings.Join(what, "; "), monitor.FlashSummary(res)), nil
 }
 
-// ImageProblems checks the image on the board now.
-func (c *Console) ImageProblems() []decode.Problem { return monitor.ImageProblems(c.Demo.Image()) }
+// ImageProblems checks the image on the board once the failure has shown
+// (the story reveals the diagnosis when the symptom is on screen, as the
+// plain demo does), then again after the fix.
+func (c *Console) ImageProblems() []decode.Problem {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.story.Stage == StageBooting {
+		return nil
+	}
+	img := c.Demo.Image()
+	if c.of == nil || &c.of[0] != &img[0] {
+		c.of, c.probs = img, monitor.ImageProblems(img)
+	}
+	return c.probs
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/decode"
@@ -56,7 +57,7 @@ func (s *Story) Observe(e decode.Event) bool {
 			s.Stage = StageDiagnosed
 			return true
 		}
-	case s.Stage == StageFlashed && msg == "ready":
+	case s.Stage >= StageFlashing && s.Stage < StageReady && msg == "ready":
 		s.Stage = StageReady
 		return true
 	}
@@ -83,6 +84,9 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// The flash runs beside the consumer loop, so its progress and the
+	// monitor's notes interleave as they happen: one lock for the writer.
+	w = &syncWriter{w: w}
 	say := func(format string, args ...any) { fmt.Fprintf(w, "demo: "+format+"\n", args...) }
 
 	d, err := Start(opts)
@@ -102,12 +106,20 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 
 	pr := monitor.NewPrinter(w, false)
 	tr := monitor.NewTracker()
-	tr.SetImageProblems(monitor.ImageProblems(d.Image()))
 	var story Story
+	fixDone := make(chan error, 1)
 	for {
 		items, err := eng.Wait(ctx)
 		if err != nil {
 			return failure(ctx, story.Stage, err, runErr)
+		}
+		select {
+		case ferr := <-fixDone:
+			if ferr != nil {
+				return ferr
+			}
+			story.Stage = max(story.Stage, StageFlashed)
+		default:
 		}
 		for _, it := range items {
 			_ = pr.Print(it)
@@ -117,16 +129,23 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 			}
 			switch story.Stage {
 			case StageDiagnosed:
+				// The image's problems join the log's once the symptom
+				// is on screen.
+				tr.SetImageProblems(monitor.ImageProblems(d.Image()))
 				fx, err := diagnoseAndPlan(w, d, tr, say)
 				if err != nil {
 					return err
 				}
 				story.Stage = StageFlashing
-				if err := flashFix(ctx, w, d, eng, fx, say); err != nil {
-					return err
-				}
-				story.Stage = StageFlashed
+				go func() { fixDone <- flashFix(ctx, w, d, eng, fx, say) }()
 			case StageReady:
+				// Ready can only come from the fixed image, but report the
+				// flash before declaring success.
+				if story.Stage < StageFlashed {
+					if ferr := <-fixDone; ferr != nil {
+						return ferr
+					}
+				}
 				say("the board is online: %q, Blynk state %s. Done.", strings.TrimSpace(it.Event.Raw), tr.State().Blynk)
 				cancel()
 				<-runErr
@@ -134,6 +153,18 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 			}
 		}
 	}
+}
+
+// syncWriter serialises writes from the consumer loop and the flash.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 func diagnoseAndPlan(w io.Writer, d *Demo, tr *monitor.Tracker, say func(string, ...any)) (*Fix, error) {

@@ -118,3 +118,16 @@ func trimRuns(runs []Range, from uint32) []Range {
 }
 
 func floorSector(x uint32) uint32 { return x / rom.SectorSize * rom.SectorSize }
+
+// FullWriteBytes is the FLASH_DATA payload a write of n bytes at offset
+// sends when nothing is skipped and no block is re-sent: the back-aligned
+// length (see backAlign) in whole 1 KiB blocks, the last one padded with
+// 0xFF. Result.Bytes over it is the fraction of a full flash that a write
+// with a base image (--base, --config-only) actually sent.
+func FullWriteBytes(offset uint32, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	total := int(offset%rom.SectorSize) + n
+	return (total + rom.FlashBlockSize - 1) / rom.FlashBlockSize * rom.FlashBlockSize
+}

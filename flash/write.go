@@ -289,8 +289,13 @@ func (f *Flasher) writeRun(ctx context.Context, chunk []byte, addr uint32, onBlo
 		}
 		lo := i * rom.FlashBlockSize
 		hi := min(lo+rom.FlashBlockSize, size)
-		block := padBlock(pad, chunk[lo:hi])
-		pad = block[:0]
+		block := chunk[lo:hi]
+		if len(block) < rom.FlashBlockSize {
+			// Pad in our own buffer: block aliases the caller's image,
+			// which must never be written to.
+			block = padBlock(pad, block)
+			pad = block[:0]
+		}
 		var last error
 		for a := 0; a < f.opts.BlockAttempts; a++ {
 			if a > 0 {

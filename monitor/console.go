@@ -26,6 +26,9 @@ type Console struct {
 	Logger    *slog.Logger
 
 	base []byte // the image written by the last successful flash (--base next time)
+
+	checked  []byte // the image imgProbs was computed for
+	imgProbs []decode.Problem
 }
 
 // FlashLabel says what the flash key writes, "" when no image is configured.
@@ -76,7 +79,16 @@ func (c *Console) ImageProblems() []decode.Problem {
 	if c.Image == nil {
 		return nil
 	}
-	return ImageProblems(c.Image)
+	if !sameSlice(c.checked, c.Image) {
+		c.checked, c.imgProbs = c.Image, ImageProblems(c.Image)
+	}
+	return c.imgProbs
+}
+
+// sameSlice reports whether a and b are the same slice (not just equal
+// bytes): the check is cached per image, and images are never modified.
+func sameSlice(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // SaveLog writes the scrollback to a new file named after now and returns

@@ -93,6 +93,27 @@ func newPTYRig(t *testing.T, opts sim.Options, reconnect bool) *ptyRig {
 	return r
 }
 
+// waitUntil is waitUntil with the rig's notes, status and state in the
+// failure message.
+func (r *ptyRig) waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case err := <-r.runErr:
+		t.Logf("Run ended: %v", err)
+	default:
+	}
+	t.Fatalf("timed out waiting for %s; state %+v; status %+v; board %v; notes:\n%s", what, r.tr.State(), r.e.Status(), r.b.State(), strings.Join(r.notes, "\n"))
+}
+
 func (r *ptyRig) state() State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,7 +154,7 @@ func TestE2EUnplugReplugShowsGap(t *testing.T) {
 	r := newPTYRig(t, sim.Options{Flash: testFlash()}, true)
 	waitUntil(t, "running", func() bool { return r.state().Board == BoardRunning })
 	r.b.Unplug()
-	waitUntil(t, "unplugged", func() bool { return r.state().Board == BoardUnplugged })
+	r.waitUntil(t, "unplugged", func() bool { return r.state().Board == BoardUnplugged })
 	time.Sleep(100 * time.Millisecond)
 	if err := r.b.Replug(); err != nil {
 		t.Fatal(err)

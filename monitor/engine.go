@@ -91,6 +91,7 @@ type Engine struct {
 	raw     *RawLog
 	closed  bool
 	lastErr error
+	dq      *decodeQueue // nil without a decoder
 }
 
 // New returns an engine; nothing happens until Run.
@@ -232,7 +233,10 @@ func (e *Engine) do(ctx context.Context, f func(p serialio.Port) error) error {
 // error that stopped it (the first open failing, or an unplug without
 // Reconnect).
 func (e *Engine) Run(ctx context.Context) (err error) {
+	e.startDecoder()
 	defer func() {
+		// Every byte read is decoded and published before Wait reports the end.
+		e.stopDecoder()
 		if e.raw != nil {
 			_ = e.raw.Flush()
 		}
@@ -291,6 +295,7 @@ func (e *Engine) session(ctx context.Context, p serialio.Port) error {
 		return err
 	}
 	e.setStatus(func(s *Status) { s.Port = p.Name(); s.Connected = true })
+	e.note("%s open at %d baud", p.Name(), e.currentBaud())
 	buf := make([]byte, 64<<10)
 	lastData := e.opt.Now()
 	flushed := true
@@ -332,7 +337,8 @@ func (e *Engine) currentBaud() int {
 	return e.status.Baud
 }
 
-// ingest records bytes everywhere they go: ring, raw log, decoder, consumer.
+// ingest records bytes everywhere they go: ring, raw log, consumer, and
+// the decode queue.
 func (e *Engine) ingest(p []byte) {
 	now := e.opt.Now()
 	data := make([]byte, len(p))
@@ -340,32 +346,15 @@ func (e *Engine) ingest(p []byte) {
 	if e.raw != nil {
 		_ = e.raw.Write(now, data)
 	}
-	items := []Item{{Kind: ItemData, Time: now, Data: data}}
-	if e.opt.Decoder != nil {
-		for _, ev := range e.opt.Decoder.Feed(data) {
-			items = append(items, Item{Kind: ItemEvent, Time: now, Event: ev})
-		}
-	}
 	e.mu.Lock()
 	_, _ = e.ring.Write(data)
 	e.status.BytesIn += int64(len(data))
 	e.rate.add(now, len(data))
 	e.mu.Unlock()
-	e.publish(items...)
+	e.publish(Item{Kind: ItemData, Time: now, Data: data})
+	// Decoding happens beside the reader (decodeq.go): its events follow.
+	e.enqueue(decodeJob{data: data, at: now})
 }
 
-func (e *Engine) flushDecoder() {
-	if e.opt.Decoder == nil {
-		return
-	}
-	evs := e.opt.Decoder.Flush()
-	if len(evs) == 0 {
-		return
-	}
-	now := e.opt.Now()
-	items := make([]Item, len(evs))
-	for i, ev := range evs {
-		items[i] = Item{Kind: ItemEvent, Time: now, Event: ev}
-	}
-	e.publish(items...)
-}
+// flushDecoder asks the decoder to release a partial line, an open dump.
+func (e *Engine) flushDecoder() { e.enqueue(decodeJob{flush: true}) }

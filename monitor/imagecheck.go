@@ -52,4 +52,3 @@ func ImageProblems(img []byte) []decode.Problem {
 	}
 	return ps
 }
-

@@ -106,6 +106,17 @@ func (t *Tracker) Observe(it Item, status Status) {
 	}
 }
 
+// setBoard changes the board state from what the board printed. An
+// unplugged or lent port keeps its state until the link status changes:
+// events decoded late (decoding runs beside the reader) must not make an
+// unplugged board look alive.
+func (t *Tracker) setBoard(b BoardState) {
+	if t.st.Board == BoardUnplugged || t.st.Board == BoardFlashing {
+		return
+	}
+	t.st.Board = b
+}
+
 func (t *Tracker) booted(at time.Time) {
 	t.st.BootedAt = at
 	t.st.Blynk = BlynkNone
@@ -118,39 +129,35 @@ func (t *Tracker) event(e decode.Event) {
 	case decode.KindROMBanner:
 		t.booted(e.HostTime)
 		if e.Fields["boot_mode_name"] == "uart-download" {
-			t.st.Board = BoardDownload
+			t.setBoard(BoardDownload)
 		} else {
-			t.st.Board = BoardRunning
+			t.setBoard(BoardRunning)
 		}
 		return
 	case decode.KindGarbage:
 		// 74880-baud boot text read at the sketch's rate: a reset.
 		if t.st.Board != BoardDownload {
 			t.booted(e.HostTime)
-			t.st.Board = BoardRunning
+			t.setBoard(BoardRunning)
 		}
 		return
 	case decode.KindReboot:
 		t.booted(e.HostTime)
-		t.st.Board = BoardRunning
+		t.setBoard(BoardRunning)
 		return
 	case decode.KindCrash:
 		ev := e
 		t.st.Crash = &ev
-		t.st.Board = BoardCrashed
+		t.setBoard(BoardCrashed)
 		return
 	case decode.KindEboot, decode.KindBlynkBanner, decode.KindBlynkLogo, decode.KindWiFi, decode.KindCore:
-		if t.st.Board != BoardFlashing {
-			t.st.Board = BoardRunning
-		}
+		t.setBoard(BoardRunning)
 		return
 	case decode.KindBlynk:
 	default:
 		return
 	}
-	if t.st.Board != BoardFlashing {
-		t.st.Board = BoardRunning
-	}
+	t.setBoard(BoardRunning)
 	switch e.Fields["msg"] {
 	case "connect-host", "connect-ip", "connect-stream":
 		t.st.Blynk = BlynkConnecting
@@ -174,4 +181,3 @@ func (t *Tracker) event(e decode.Event) {
 		}
 	}
 }
-

@@ -61,6 +61,8 @@ func str(get func(*Profile) string) func(*Profile, Env, func(string) bool) (stri
 	return func(p *Profile, _ Env, _ func(string) bool) (string, error) { return get(p), nil }
 }
 
+func none(*Profile, Env, func(string) bool) (string, error) { return "", nil }
+
 func baud(get func(*Profile) int) func(*Profile, Env, func(string) bool) (string, error) {
 	return func(p *Profile, _ Env, _ func(string) bool) (string, error) {
 		if b := get(p); b != 0 {
@@ -82,11 +84,16 @@ func tlsIs(mode, val string) func(*Profile, Env, func(string) bool) (string, err
 // Bindings lists the flag <-> environment <-> profile mapping for a command
 // (its full name, e.g. "flash", "monitor", "relay", "cert check"). The
 // mapping is the same for every command except the baud rate: `flash -b`
-// is the flash rate, everywhere else -b is the monitor (line) rate.
+// is the flash rate (BLYNKBRIDGE_BAUD, ESPTOOL_BAUD, as esptool), everywhere
+// else -b is the board's serial rate (BLYNKBRIDGE_MONITOR_BAUD): a flash
+// rate of 460800 must not leak into the monitor.
 func Bindings(command string) []Binding {
 	verb, _, _ := strings.Cut(command, " ")
 	b := []Binding{
-		{Flag: "port", Env: []string{"BLYNKBRIDGE_PORT", "ESPTOOL_PORT"}, Key: "port | by_id | usb_serial | vid_pid", value: portValue},
+		{Flag: "port", Env: []string{"BLYNKBRIDGE_PORT", "ESPTOOL_PORT"}, Key: "port | by_id | usb_serial | vid_pid", Group: "port", value: portValue},
+		// relay -c PORT (blynk-ser.sh style) names the board and makes -p
+		// the server port: then the profile's port must stay out.
+		{Flag: "comm", Key: "-", Group: "port", value: none},
 	}
 	if verb == "flash" {
 		b = append(b,
@@ -94,7 +101,7 @@ func Bindings(command string) []Binding {
 			Binding{Flag: "monitor-baud", Env: []string{"BLYNKBRIDGE_MONITOR_BAUD"}, Key: "monitor_baud", value: baud(func(p *Profile) int { return p.MonitorBaud })})
 	} else {
 		b = append(b,
-			Binding{Flag: "baud", Env: []string{"BLYNKBRIDGE_BAUD"}, Key: "monitor_baud", value: baud(func(p *Profile) int { return p.MonitorBaud })},
+			Binding{Flag: "baud", Env: []string{"BLYNKBRIDGE_MONITOR_BAUD"}, Key: "monitor_baud", value: baud(func(p *Profile) int { return p.MonitorBaud })},
 			Binding{Flag: "flash-baud", Env: []string{"BLYNKBRIDGE_FLASH_BAUD"}, Key: "flash_baud", value: baud(func(p *Profile) int { return p.FlashBaud })})
 	}
 	b = append(b,
@@ -107,6 +114,8 @@ func Bindings(command string) []Binding {
 		Binding{Flag: "ca", Env: []string{"BLYNKBRIDGE_CA"}, Key: "ca", Group: "tls", value: tlsIs("ca", "")},
 		Binding{Flag: "insecure", Env: []string{"BLYNKBRIDGE_INSECURE"}, Key: `tls = "insecure"`, Group: "tls", value: tlsIs("insecure", "true")},
 		Binding{Flag: "no-tls", Env: []string{"BLYNKBRIDGE_NO_TLS"}, Key: `tls = "none"`, Group: "tls", value: tlsIs("none", "true")},
+		// relay -t SSL|TCP (blynk-ser.sh style) is a TLS choice too.
+		Binding{Flag: "to", Key: "-", Group: "tls", value: none},
 		Binding{Flag: "token", Env: []string{"BLYNKBRIDGE_TOKEN"}, Key: "token | token_env | token_file", Group: "token", Secret: true, value: tokenValue},
 		Binding{Flag: "token-file", Env: []string{"BLYNKBRIDGE_TOKEN_FILE"}, Key: "token_file", Group: "token", value: str(func(p *Profile) string { return p.TokenFile })},
 	)

@@ -58,11 +58,11 @@ func TestPrecedence(t *testing.T) {
 			map[string]string{"port": "/dev/esptool"}, nil},
 		{"BLYNKBRIDGE_PORT beats ESPTOOL_PORT", nil, map[string]string{"ESPTOOL_PORT": "/dev/esptool", "BLYNKBRIDGE_PORT": "/dev/bb"}, p,
 			map[string]string{"port": "/dev/bb"}, nil},
-		{"flag beats env and profile", []string{"port", "baud"}, map[string]string{"BLYNKBRIDGE_PORT": "/dev/env", "BLYNKBRIDGE_BAUD": "9600"}, p,
+		{"flag beats env and profile", []string{"port", "baud"}, map[string]string{"BLYNKBRIDGE_PORT": "/dev/env", "BLYNKBRIDGE_MONITOR_BAUD": "9600"}, p,
 			map[string]string{"port": "", "baud": "", "server": "prof:443"}, nil},
 		{"no profile: default stays", nil, nil, nil,
 			map[string]string{"port": "", "baud": "", "server": ""}, nil},
-		{"no profile, env", nil, map[string]string{"BLYNKBRIDGE_BAUD": "9600"}, nil,
+		{"no profile, env", nil, map[string]string{"BLYNKBRIDGE_MONITOR_BAUD": "9600"}, nil,
 			map[string]string{"baud": "9600"}, nil},
 	}
 	for _, c := range cases {
@@ -98,8 +98,13 @@ func TestBaudPerCommand(t *testing.T) {
 	if m := fillMap(t, "flash", []string{"baud"}, nil, map[string]string{"ESPTOOL_BAUD": "115200"}, p); m["baud"].Value != "115200" {
 		t.Fatalf("ESPTOOL_BAUD: %v", m)
 	}
-	if m := fillMap(t, "monitor", []string{"baud"}, nil, map[string]string{"ESPTOOL_BAUD": "115200"}, p); m["baud"].Value != "74880" {
-		t.Fatalf("ESPTOOL_BAUD must not change the monitor rate: %v", m)
+	for _, e := range []string{"ESPTOOL_BAUD", "BLYNKBRIDGE_BAUD"} {
+		if m := fillMap(t, "monitor", []string{"baud"}, nil, map[string]string{e: "460800"}, p); m["baud"].Value != "74880" {
+			t.Fatalf("%s (a flash rate) must not change the monitor rate: %v", e, m)
+		}
+	}
+	if m := fillMap(t, "relay", []string{"baud"}, nil, map[string]string{"BLYNKBRIDGE_MONITOR_BAUD": "9600"}, p); m["baud"].Value != "9600" {
+		t.Fatalf("BLYNKBRIDGE_MONITOR_BAUD: %v", m)
 	}
 }
 
@@ -163,6 +168,19 @@ func TestTokenSources(t *testing.T) {
 	}
 	if m = fillMap(t, "relay", []string{"token", "token-file"}, []string{"token-file"}, map[string]string{"BLYNKBRIDGE_TOKEN": "envtok"}, inline); len(m) != 0 {
 		t.Fatalf("--token-file on the command line: %v", m)
+	}
+}
+
+// relay's blynk-ser.sh flags (-c board port, -t SSL|TCP) keep the
+// profile's port and TLS setting out, as -p and --insecure do.
+func TestRelayBlynkSerFlags(t *testing.T) {
+	p := &Profile{Name: "r", Port: "/dev/ttyUSB0", Fingerprint: strings.Repeat("ab", 20)}
+	has := []string{"port", "comm", "fingerprint", "insecure", "no-tls", "to"}
+	if m := fillMap(t, "relay", has, nil, nil, p); m["port"].Value != "/dev/ttyUSB0" || m["fingerprint"].Value == "" {
+		t.Fatalf("%v", m)
+	}
+	if m := fillMap(t, "relay", has, []string{"comm", "to"}, nil, p); len(m) != 0 {
+		t.Fatalf("-c and -t on the command line: %v", m)
 	}
 }
 

@@ -290,10 +290,13 @@ func TestInvalidTokenReported(t *testing.T) {
 		t.Fatalf("error %#v", err)
 	}
 	// The board heard the refusal: the answer was forwarded, not eaten.
+	// (Taps are delivered just after the counters change: poll.)
 	var fwd bool
-	for _, e := range run.taps.events() {
-		if e.Dir == Down && e.Action == Forwarded && e.Frame.Cmd == blynk.CmdResponse && e.Frame.Status() == blynk.StatusInvalidToken {
-			fwd = true
+	for end := time.Now().Add(2 * time.Second); !fwd && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		for _, e := range run.taps.events() {
+			if e.Dir == Down && e.Action == Forwarded && e.Frame.Cmd == blynk.CmdResponse && e.Frame.Status() == blynk.StatusInvalidToken {
+				fwd = true
+			}
 		}
 	}
 	if !fwd {

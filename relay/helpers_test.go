@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
-	"errors"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -224,8 +223,6 @@ func vwFrom(pin string) func(blynk.Frame) bool {
 		return f.Cmd == blynk.CmdHardware && err == nil && op.Op == blynk.OpVirtualWrite && op.Pin == pin
 	}
 }
-
-var errStopped = errors.New("stopped")
 
 // logOf finds a relay's log for failure messages (tests start relays from
 // the test goroutine only).

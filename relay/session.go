@@ -150,7 +150,6 @@ func (s *session) stats() Stats {
 	st := s.st
 	st.Server = s.addr
 	st.Buffered = len(s.queue)
-	st.SkippedBytes = s.st.SkippedBytes
 	if st.State != StateStopped {
 		st.State = s.stateLocked()
 	}
@@ -281,7 +280,9 @@ func (s *session) readBoard(ctx context.Context, p serialio.Port) error {
 	// Closing the port is what interrupts a blocked Read on Ctrl-C.
 	stop := context.AfterFunc(ctx, func() { _ = p.Close() })
 	defer stop()
-	_ = p.SetReadTimeout(time.Second)
+	// Block until bytes come: Close (on ctx end, above) interrupts the
+	// read, so no timeout wakeups are needed (64 boards idle at no cost).
+	_ = p.SetReadTimeout(serialio.NoTimeout)
 	buf := make([]byte, 4096)
 	for {
 		n, err := p.Read(buf)
@@ -290,8 +291,8 @@ func (s *session) readBoard(ctx context.Context, p serialio.Port) error {
 			if len(s.framer.lastSkips) > 0 {
 				s.noteSkipped()
 			}
-			for _, f := range frames {
-				s.fromBoard(f)
+			if len(frames) > 0 {
+				s.fromBoard(frames...)
 			}
 		}
 		if err != nil {
@@ -321,11 +322,85 @@ func (s *session) noteSkipped() {
 	}
 }
 
-// fromBoard handles one whole frame from the board.
-func (s *session) fromBoard(f blynk.Frame) {
-	var local []blynk.Frame
+// fromBoard handles the whole frames of one read from the board. While the
+// server session is up, consecutive frames go out in one write (one TLS
+// record, one syscall); anything else is handled frame by frame, after what
+// was batched before it, so the order is kept.
+func (s *session) fromBoard(frames ...blynk.Frame) {
+	var local, batch []blynk.Frame
 	s.mu.Lock()
 	s.dormant = false
+	for _, f := range frames {
+		if s.up == upReady && !f.Cmd.IsLogin() {
+			s.noteInfoLocked(f)
+			if f.Cmd == blynk.CmdPing {
+				s.notePingLocked(f.ID)
+			}
+			batch = append(batch, f)
+			continue
+		}
+		s.flushUpLocked(batch)
+		batch = nil
+		local = append(local, s.fromBoardLocked(f)...)
+	}
+	s.flushUpLocked(batch)
+	port := s.port
+	s.unlock()
+	for _, r := range local {
+		s.writeBoard(port, r, Up, Local)
+	}
+}
+
+// flushUpLocked writes batched board frames to the server; if that fails
+// they are kept for the next connection, in order.
+func (s *session) flushUpLocked(batch []blynk.Frame) {
+	if len(batch) == 0 {
+		return
+	}
+	if s.conn != nil {
+		var b []byte
+		for _, f := range batch {
+			b = f.AppendTo(b)
+		}
+		_ = s.conn.SetWriteDeadline(s.o.now().Add(s.o.WriteTimeout))
+		_, err := s.conn.Write(b)
+		if err == nil {
+			s.st.FramesUp += int64(len(batch))
+			s.st.BytesUp += int64(len(b))
+			for _, f := range batch {
+				s.tapLocked(Up, Forwarded, f, "")
+			}
+			return
+		}
+		s.log.Warn("write to server failed", "err", err)
+		s.closeConnLocked("write failed")
+	}
+	for _, f := range batch {
+		s.enqueueLocked(f)
+	}
+	s.signal()
+}
+
+// noteInfoLocked keeps the info packet (the first INTERNAL after the
+// board's login) for replays, and its buff-in as the board's limit.
+func (s *session) noteInfoLocked(f blynk.Frame) {
+	if f.Cmd != blynk.CmdInternal || !s.awaitInfo {
+		return
+	}
+	cp := f
+	s.info, s.awaitInfo = &cp, false
+	if kv, err := blynk.ParseKV(f.Body); err == nil {
+		if v, ok := blynk.Lookup(kv, "buff-in"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= 0xFFFF {
+				s.boardMax = n
+			}
+		}
+	}
+}
+
+// fromBoardLocked handles one frame when the session is not simply up (or
+// the frame is a login); it returns frames to answer the board with.
+func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 	switch {
 	case f.Cmd.IsLogin():
 		s.st.BoardLogins++
@@ -357,50 +432,46 @@ func (s *session) fromBoard(f blynk.Frame) {
 			s.st.LocalPings++
 			s.tapLocked(Up, Local, f, "answered by the relay: server unreachable")
 		} else {
-			s.dropNoSessionLocked(f)
+			local = append(local, s.dropNoSessionLocked(f)...)
 		}
 	default:
-		if f.Cmd == blynk.CmdInternal && s.awaitInfo {
-			cp := f
-			s.info, s.awaitInfo = &cp, false
-			if kv, err := blynk.ParseKV(f.Body); err == nil {
-				if v, ok := blynk.Lookup(kv, "buff-in"); ok {
-					if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= 0xFFFF {
-						s.boardMax = n
-					}
-				}
-			}
-		}
+		s.noteInfoLocked(f)
 		switch {
 		case s.up == upReady:
 			if f.Cmd == blynk.CmdPing {
 				s.notePingLocked(f.ID)
 			}
-			if err := s.sendUpLocked(f, Forwarded, ""); err != nil {
-				s.enqueueLocked(f)
-			}
+			s.flushUpLocked([]blynk.Frame{f})
 		case s.login == nil || s.authFailed:
-			s.dropNoSessionLocked(f)
+			local = append(local, s.dropNoSessionLocked(f)...)
 		default:
 			s.enqueueLocked(f)
 			s.signal()
 		}
 	}
-	port := s.port
-	s.unlock()
-	for _, r := range local {
-		s.writeBoard(port, r, Up, Local)
-	}
+	return local
 }
 
-func (s *session) dropNoSessionLocked(f blynk.Frame) {
+// dropNoSessionLocked handles a frame from a board that believes it is
+// logged in while the relay has no session for it: the relay was restarted
+// under a running board, or the server refused a replayed login. The frame
+// is dropped and the board is told NOT_AUTHENTICATED, as a server would
+// tell it: the library drops its connection on that answer and logs in
+// again within seconds, instead of after its heartbeat timeout.
+func (s *session) dropNoSessionLocked(f blynk.Frame) []blynk.Frame {
 	s.st.Dropped++
 	s.tapLocked(Up, Dropped, f, "no server session: the board has not logged in")
 	if !s.warnedNoLogin && !s.authFailed {
 		s.warnedNoLogin = true
 		s.log.Warn("the board sends frames but has not logged in since the relay started; " +
-			"dropping them until it does (it logs in again after its heartbeat timeout, or reset it)")
+			"answering NOT_AUTHENTICATED so that it logs in again")
 	}
+	if f.Cmd == blynk.CmdResponse {
+		return nil
+	}
+	r := blynk.Response(f.ID, blynk.StatusNotAuthenticated)
+	s.tapLocked(Down, Local, r, "no session: makes the board log in again")
+	return []blynk.Frame{r}
 }
 
 func (s *session) notePingLocked(id uint16) {
@@ -611,12 +682,28 @@ func (s *session) readServer(ctx context.Context, conn net.Conn) error {
 	for {
 		n, err := conn.Read(buf)
 		if n > 0 {
+			// Everything decoded from one read goes to the board in one
+			// write (a burst costs one syscall, not one per frame).
+			var port serialio.Port
+			var batch []blynk.Frame
 			for _, it := range dec.Feed(buf[:n]) {
 				if it.IsSkip() {
 					s.log.Warn("server sent bytes that are not frames; not passed to the board", "bytes", len(it.Skipped))
 					continue
 				}
-				s.fromServer(conn, it.Frame)
+				p, out := s.fromServer(conn, it.Frame)
+				if len(out) == 0 {
+					continue
+				}
+				if p != port && len(batch) > 0 {
+					s.writeBoardBatch(port, batch)
+					batch = nil
+				}
+				port = p
+				batch = append(batch, out...)
+			}
+			if len(batch) > 0 {
+				s.writeBoardBatch(port, batch)
 			}
 		}
 		if err != nil {
@@ -640,12 +727,12 @@ func isTimeout(err error) bool {
 }
 
 // fromServer handles one frame from the server.
-func (s *session) fromServer(conn net.Conn, f blynk.Frame) {
+func (s *session) fromServer(conn net.Conn, f blynk.Frame) (serialio.Port, []blynk.Frame) {
 	var out []blynk.Frame
 	s.mu.Lock()
 	if s.conn != conn {
 		s.unlock()
-		return // a connection we already dropped
+		return nil, nil // a connection we already dropped
 	}
 	now := s.o.now()
 	switch {
@@ -694,9 +781,29 @@ func (s *session) fromServer(conn net.Conn, f blynk.Frame) {
 		s.tapLocked(Down, Forwarded, o, "")
 	}
 	s.unlock()
-	for _, o := range out {
-		s.writeBoard(port, o, Down, Forwarded)
+	return port, out
+}
+
+// writeBoardBatch writes frames from the server to the board in one write.
+func (s *session) writeBoardBatch(p serialio.Port, frames []blynk.Frame) {
+	var b []byte
+	for _, f := range frames {
+		b = f.AppendTo(b)
 	}
+	s.bmu.Lock()
+	_, err := p.Write(b)
+	s.bmu.Unlock()
+	s.mu.Lock()
+	if err != nil {
+		for _, f := range frames {
+			s.st.Dropped++
+			s.tapLocked(Down, Dropped, f, "write to board failed")
+		}
+	} else {
+		s.st.FramesDown += int64(len(frames))
+		s.st.BytesDown += int64(len(b))
+	}
+	s.unlock()
 }
 
 // loginAnswerLocked handles the server's answer to the login in flight.

@@ -254,3 +254,66 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// Several boards in one relay: each gets its own server connection and its
+// own counters.
+func TestSeveralBoards(t *testing.T) {
+	other := "abcdefabcdefabcdefabcdefabcdef12"
+	s := startServer(t, "", testToken, other)
+	p1, p2 := newFakePort(), newFakePort()
+	run := startRelay(t, Options{Server: s.Addr(), CA: caPEM(t), Boards: []Board{
+		{Name: "one", Open: func(context.Context) (serialio.Port, error) { return p1, nil }},
+		{Name: "two", Open: func(context.Context) (serialio.Port, error) { return p2, nil }},
+	}})
+	login(t, p1)
+	p2.send(blynk.Login(blynk.CmdLogin, blynk.NewToken(other)).Marshal())
+	p2.expect(t, "login answer", func(f blynk.Frame) bool { return f.IsResponse() && f.ID == 1 })
+	p1.send(blynk.Hardware(3, "vw", "1", "from-one").Marshal())
+	p2.send(blynk.Hardware(2, "vw", "1", "from-two").Marshal())
+	ctx := ctxT(t, 5*time.Second)
+	a, err := s.WaitFrame(ctx, blynktest.In, func(f blynk.Frame) bool { return string(f.Body) == "vw\x001\x00from-one" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.WaitFrame(ctx, blynktest.In, func(f blynk.Frame) bool { return string(f.Body) == "vw\x001\x00from-two" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := map[int]bool{}
+	for _, r := range s.Records() {
+		if r.Event == blynktest.EventLogin && r.Detail == "ok" {
+			conns[r.Conn] = true
+		}
+	}
+	if len(conns) != 2 {
+		t.Errorf("logins on %d connections, want 2", len(conns))
+	}
+	st := run.r.Stats()
+	if st[0].Board != "one" || st[1].Board != "two" || st[0].LoginsOK != 1 || st[1].LoginsOK != 1 || st[0].FramesUp < 3 || st[1].FramesUp < 2 {
+		t.Errorf("stats %+v", st)
+	}
+	_, _ = a, b
+}
+
+// A relay started under a board that is mid-session (no login seen): the
+// board is told NOT_AUTHENTICATED, which makes the library log in again at
+// once; that login is then carried as usual.
+func TestNoSessionAsksBoardToLogIn(t *testing.T) {
+	s := startServer(t, "", testToken)
+	run, p := fakeRelay(t, s, Options{})
+	p.send(blynk.Hardware(41, "vw", "5", "12").Marshal())
+	f := p.expect(t, "NOT_AUTHENTICATED", func(f blynk.Frame) bool { return f.IsResponse() && f.ID == 41 })
+	if f.Status() != blynk.StatusNotAuthenticated {
+		t.Fatalf("answer %v", f)
+	}
+	login(t, p)
+	st := waitStats(t, run.r, 0, 5*time.Second, "online", func(st Stats) bool { return st.State == StateOnline })
+	if st.Dropped != 1 || st.LoginsOK != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	for _, r := range s.Frames(blynktest.In) {
+		if r.ID == 41 {
+			t.Errorf("the sessionless frame reached the server: %v", r)
+		}
+	}
+}

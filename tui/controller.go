@@ -20,8 +20,8 @@ type Controller interface {
 	FlashLabel() string
 	// Flash writes it, reporting progress; the string is a summary line.
 	Flash(ctx context.Context, progress func(done, total int)) (string, error)
-	// ImageProblems are problems found in the configured image (re-read
-	// after every flash).
+	// ImageProblems are problems found in the configured image. It is
+	// asked after every batch of items, so it must be cheap (cache).
 	ImageProblems() []decode.Problem
 	// SaveLog writes the scrollback to a new file and returns its path.
 	SaveLog(now time.Time) (string, error)

@@ -13,4 +13,7 @@
 // textinput and progress are not used because they need modules this
 // repository does not require (atotto/clipboard, harmonica); the small
 // input and bar here do what the monitor needs.
+//
+// relay.go is a separate small root model for `blynkbridge relay` (the relay
+// engineer's view); it shares only the package and its conventions.
 package tui

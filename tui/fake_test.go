@@ -78,7 +78,7 @@ func (f *fakeCtl) Flash(ctx context.Context, progress func(done, total int)) (st
 	}
 	return "flashed", nil
 }
-func (f *fakeCtl) ImageProblems() []decode.Problem { return f.problems }
+func (f *fakeCtl) ImageProblems() []decode.Problem   { return f.problems }
 func (f *fakeCtl) SaveLog(time.Time) (string, error) { return "blynkbridge-20261128-100000.log", nil }
 
 // scriptFrom decodes a captured log into the items an engine would publish.

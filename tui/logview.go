@@ -19,6 +19,17 @@ type line struct {
 	head bool          // first line of its event: carries the severity mark
 	last bool          // last line of its event: the explanation goes after it
 	note bool
+	raw  bool // text is still raw bytes: printable() before showing or searching
+}
+
+// printable returns the line as terminal-safe text (decode.Printable,
+// joined), converting it once.
+func (ln *line) printable() string {
+	if ln.raw {
+		ln.text = strings.Join(decode.Printable(ln.text), " ")
+		ln.raw = false
+	}
+	return ln.text
 }
 
 // kindFilter is one step of the filter key's cycle.
@@ -75,12 +86,17 @@ func newLogView(max int) *logView {
 
 func (l *logView) addEvent(e decode.Event) {
 	ev := e
-	parts := decode.Printable(e.Raw)
-	if len(parts) == 0 {
-		parts = []string{""}
-	}
-	for i, p := range parts {
-		l.push(line{at: e.HostTime, text: p, ev: &ev, head: i == 0, last: i == len(parts)-1})
+	// Split only; making a line printable (decode.Printable) is left to
+	// the frame that shows it, so a flood costs a split per event, not a
+	// formatted copy of every byte.
+	raw := strings.TrimSuffix(e.Raw, "\n")
+	n := strings.Count(raw, "\n") + 1
+	for i := 0; i < n; i++ {
+		part := raw
+		if j := strings.IndexByte(raw, '\n'); j >= 0 {
+			part, raw = raw[:j], raw[j+1:]
+		}
+		l.push(line{at: e.HostTime, text: part, raw: true, ev: &ev, head: i == 0, last: i == n-1})
 	}
 }
 
@@ -153,6 +169,21 @@ func (l *logView) next(i int) int {
 
 func (l *logView) lastVisible() int { return l.prev(l.end()) }
 
+// setFilter changes the filter, keeping a paused cursor on a line the new
+// filter shows (the nearest earlier one, else the nearest later one).
+func (l *logView) setFilter(f int) {
+	l.filter = f
+	if l.follow || l.cursor < l.first || l.cursor >= l.end() || l.visible(l.cursor) {
+		return
+	}
+	if p := l.prev(l.cursor); p >= 0 {
+		l.cursor = p
+	} else if n := l.next(l.cursor); n >= 0 {
+		l.cursor = n
+	}
+	l.top = l.cursor
+}
+
 // pause freezes the view at the newest line.
 func (l *logView) pause() {
 	if l.follow {
@@ -196,7 +227,7 @@ func (l *logView) search(dir int) bool {
 	l.pause()
 	q := strings.ToLower(l.query)
 	for i := l.step(l.cursor, dir); i >= 0; i = l.step(i, dir) {
-		if strings.Contains(strings.ToLower(l.at(i).text), q) {
+		if strings.Contains(strings.ToLower(l.at(i).printable()), q) {
 			l.cursor = i
 			return true
 		}
@@ -260,7 +291,7 @@ func (l *logView) rows(i, width int, selected bool) []string {
 		}
 		return out
 	}
-	text := ansi.Truncate(ln.text, width-3, "…")
+	text := ansi.Truncate(ln.printable(), width-3, "…")
 	if l.query != "" {
 		text = highlight(text, l.query)
 	}

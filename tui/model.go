@@ -139,7 +139,11 @@ func New(ctx context.Context, ctl Controller, cfg Config) *Model {
 
 // Run runs the TUI on the terminal until q, Ctrl-C or ctx ends.
 func Run(ctx context.Context, ctl Controller, cfg Config, opts ...tea.ProgramOption) error {
-	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
+	// No bubbletea signal handler: SIGINT/SIGTERM already cancel ctx
+	// (cmd/blynkbridge), and bubbletea's handler would block its shutdown
+	// sending InterruptMsg to a loop ctx has stopped. In raw mode Ctrl-C
+	// arrives as a key anyway.
+	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30), tea.WithoutSignalHandler()}, opts...)
 	_, err := tea.NewProgram(New(ctx, ctl, cfg), opts...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return ctx.Err()
@@ -233,6 +237,7 @@ func (m *Model) items(msg itemsMsg) tea.Cmd {
 		return nil
 	}
 	m.status = m.ctl.Status()
+	m.tracker.SetImageProblems(m.ctl.ImageProblems())
 	for _, it := range msg.items {
 		switch it.Kind {
 		case monitor.ItemData:
@@ -279,10 +284,12 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, km.Crash):
 		m.screen = screenCrash
 	case key.Matches(k, km.Back):
-		m.log.query = ""
-		if m.log.hex {
+		switch {
+		case m.log.query != "":
+			m.log.query = ""
+		case m.log.hex:
 			m.log.hex = false
-		} else {
+		default:
 			m.hideDiag = !m.hideDiag
 		}
 	case key.Matches(k, km.Reset):
@@ -321,7 +328,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			m.note("no earlier match for %q", m.log.query)
 		}
 	case key.Matches(k, km.Filter):
-		m.log.filter = (m.log.filter + 1) % len(filters)
+		m.log.setFilter((m.log.filter + 1) % len(filters))
 	case key.Matches(k, km.Expand):
 		m.log.toggleExpand()
 	case key.Matches(k, km.Annotate):
@@ -454,6 +461,12 @@ func (m *Model) logScreen(w, h int) []string {
 	mode := ""
 	if !m.log.follow {
 		mode = "PAUSED"
+		// The host time of the selected line (the raw log has every one).
+		if c := m.log.cursor; c >= m.log.first && c < m.log.end() {
+			if at := m.log.at(c).at; !at.IsZero() {
+				mode += " " + at.Format("15:04:05.000")
+			}
+		}
 	}
 	if m.log.filter != 0 {
 		mode = strings.TrimSpace(mode + " filter:" + filters[m.log.filter].name)
@@ -489,6 +502,9 @@ func (m *Model) footer(w int) string {
 		return stErr.Render(ansi.Truncate("monitor stopped: "+m.stopped.Error()+"  (q quits)", w, "…"))
 	}
 	hint := "?:help r:reset d:download b:baud f:flash /:search s:send D:diagnosis q:quit"
+	if m.tracker.State().Crash != nil {
+		hint = "c:CRASH VIEW ?:help r:reset f:flash /:search D:diagnosis q:quit"
+	}
 	return stDim.Render(ansi.Truncate(hint, w, "…"))
 }
 

@@ -176,3 +176,26 @@ func (f *floodCtl) Wait(ctx context.Context) ([]monitor.Item, error) {
 	ev := decode.Event{Kind: decode.KindText, Raw: "flood line\r\n", DeviceMillis: -1}
 	return []monitor.Item{{Kind: monitor.ItemEvent, Event: ev}}, nil
 }
+
+// The history is bounded: old lines go in chunks, a paused cursor stays on
+// a line that still exists.
+func TestLogViewBounded(t *testing.T) {
+	l := newLogView(100)
+	for i := 0; i < 50; i++ {
+		l.addNote(t0, "early")
+	}
+	l.pause()
+	l.home()
+	for i := 0; i < 1000; i++ {
+		l.addEvent(decode.Event{Kind: decode.KindText, Raw: "line\r\n", DeviceMillis: -1})
+	}
+	if len(l.lines) > 100 || l.end() != 1050 {
+		t.Fatalf("%d lines held, end %d", len(l.lines), l.end())
+	}
+	if l.cursor < l.first || l.top < l.first {
+		t.Fatalf("cursor %d / top %d before the first held line %d", l.cursor, l.top, l.first)
+	}
+	if rows := l.view(80, 10); len(rows) != 10 || !strings.Contains(rows[0], "line") {
+		t.Fatalf("rows %q", rows)
+	}
+}

@@ -13,8 +13,11 @@ import (
 
 func init() {
 	register(&cli.Command{
-		Name:  "info",
-		Usage: "show the ESP8266's chip type, MAC, crystal and flash ID/size (like esptool chip_id + flash_id)",
+		Name: "info",
+		// No "help" subcommand: urfave/cli adds one at the first run, after
+		// which the command looks like a parent (profile wiring skips those).
+		HideHelpCommand: true,
+		Usage:           "show the ESP8266's chip type, MAC, crystal and flash ID/size (like esptool chip_id + flash_id)",
 		Flags: append(flashConnFlags(),
 			&cli.StringFlag{Name: "after", Value: "hard-reset", Usage: "hard-reset, soft-reset or no-reset afterwards"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},

@@ -60,29 +60,30 @@ func stdoutIsTerminal(c *cli.Context) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// monitorOpener resolves --port once, then opens that path; after an
-// unplug it waits for the same board by identity (the node may come back
-// under another name) and opens it again.
-func monitorOpener(spec string, baud int) (monitor.Opener, error) {
+// monitorOpener resolves --port and opens it now, so a missing, busy or
+// forbidden port is an error before any screen appears; the engine's first
+// call gets that port. After an unplug it waits for the same board by
+// identity (the node may come back under another name) and opens it again.
+func monitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, error) {
 	info, err := serialio.Resolve(spec)
 	if err != nil {
 		return nil, err
 	}
-	first := true
+	first, err := serialio.Open(ctx, info.Path, baud)
+	if err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) (serialio.Port, error) {
-		path := info.Path
-		if !first {
-			pi, err := serialio.WaitFor(ctx, info.Identity, 0)
-			if err != nil {
-				return nil, err
-			}
-			path = pi.Path
+		if first != nil {
+			p := first
+			first = nil
+			return p, nil
 		}
-		p, err := serialio.Open(ctx, path, baud)
-		if err == nil {
-			first = false
+		pi, err := serialio.WaitFor(ctx, info.Identity, 0)
+		if err != nil {
+			return nil, err
 		}
-		return p, err
+		return serialio.Open(ctx, pi.Path, baud)
 	}, nil
 }
 
@@ -112,7 +113,7 @@ func runMonitor(c *cli.Context) error {
 			con.StateDir = dir
 		}
 	}
-	open, err := monitorOpener(c.String("port"), c.Int("baud"))
+	open, err := monitorOpener(c.Context, c.String("port"), c.Int("baud"))
 	if err != nil {
 		return err
 	}
@@ -204,4 +205,3 @@ func monitorImage(path, offset string) ([]byte, uint32, error) {
 	}
 	return img, 0, nil
 }
-

@@ -56,9 +56,14 @@ func wireProfile(c *cli.Command) {
 		return
 	}
 	wired[c] = true
-	if len(c.Subcommands) > 0 {
+	// hasRealSubcommands (args.go) ignores the "help" subcommand urfave/cli
+	// adds to every command once an app has run.
+	parent := hasRealSubcommands(c)
+	if parent {
 		for _, s := range c.Subcommands {
-			wireProfile(s)
+			if s.Name != "help" {
+				wireProfile(s)
+			}
 		}
 	}
 	for _, f := range profileFlags() {
@@ -66,7 +71,7 @@ func wireProfile(c *cli.Command) {
 			c.Flags = append(c.Flags, f)
 		}
 	}
-	if len(c.Subcommands) > 0 {
+	if parent {
 		return
 	}
 	before := c.Before
@@ -110,6 +115,27 @@ func lineageString(c *cli.Context, name string) string {
 		}
 	}
 	return ""
+}
+
+// setFlag sets a flag under all its names. urfave/cli gives a string or int
+// flag one value per name (aliases are synchronised after parsing only),
+// but a slice flag one value shared by all names: setting that under every
+// name would append the value once per alias. So set the main name, then
+// only the aliases that did not follow.
+func setFlag(c *cli.Context, f cli.Flag, v string) error {
+	names := f.Names()
+	if err := c.Set(names[0], v); err != nil {
+		return err
+	}
+	want := fmt.Sprint(c.Value(names[0]))
+	for _, n := range names[1:] {
+		if fmt.Sprint(c.Value(n)) != want {
+			if err := c.Set(n, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // setByUser reports whether a flag got its value from the command line or
@@ -193,16 +219,13 @@ func applyProfile(c *cli.Context) error {
 		return err
 	}
 	for _, fl := range filled {
-		def := findFlag(cmd.Flags, fl.Flag)
-		for _, n := range def.Names() {
-			if err := c.Set(n, fl.Value); err != nil {
-				v := fl.Value
-				if fl.Secret {
-					v = "<redacted>"
-				}
-				return bberr.New(bberr.BadInput, "fix "+fl.Origin+" (or pass --"+fl.Flag+" on the command line)",
-					"--%s=%s from %s: %v", fl.Flag, v, fl.Origin, err)
+		if err := setFlag(c, findFlag(cmd.Flags, fl.Flag), fl.Value); err != nil {
+			v := fl.Value
+			if fl.Secret {
+				v = "<redacted>"
 			}
+			return bberr.New(bberr.BadInput, "fix "+fl.Origin+" (or pass --"+fl.Flag+" on the command line)",
+				"--%s=%s from %s: %v", fl.Flag, v, fl.Origin, err)
 		}
 		// Filled.String redacts secrets.
 		slog.Debug("setting", "value", fl.String())

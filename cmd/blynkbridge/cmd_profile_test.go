@@ -32,7 +32,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code bberr.Cod
 // variable named in a flag's EnvVars as set.
 func clearEnv(t *testing.T) {
 	for _, k := range []string{"BLYNKBRIDGE_CONFIG", "BLYNKBRIDGE_PROFILE", "BLYNKBRIDGE_PORT", "ESPTOOL_PORT", "BLYNKBRIDGE_BAUD",
-		"ESPTOOL_BAUD", "BLYNKBRIDGE_SERVER", "BLYNKBRIDGE_TOKEN", "BLYNKBRIDGE_TOKEN_FILE", "BLYNKBRIDGE_FINGERPRINT", "BLYNKBRIDGE_CA"} {
+		"ESPTOOL_BAUD", "BLYNKBRIDGE_MONITOR_BAUD", "BLYNKBRIDGE_SERVER", "BLYNKBRIDGE_TOKEN", "BLYNKBRIDGE_TOKEN_FILE", "BLYNKBRIDGE_FINGERPRINT", "BLYNKBRIDGE_CA"} {
 		t.Setenv(k, "") // registers the restore
 		_ = os.Unsetenv(k)
 	}
@@ -226,13 +226,13 @@ tls = "insecure"
 	got, err = runFake(t, "monitor", "-p", "/dev/flag", "--config", cfg, "--profile", "lab")
 	check("flag beats profile (short alias)", got, err, map[string]string{"port": "/dev/flag", "server": "lab.local:8080"})
 	t.Setenv("BLYNKBRIDGE_PORT", "/dev/env")
-	t.Setenv("BLYNKBRIDGE_BAUD", "9600")
+	t.Setenv("BLYNKBRIDGE_MONITOR_BAUD", "9600")
 	got, err = runFake(t, "monitor", "--config", cfg)
 	check("env beats profile", got, err, map[string]string{"port": "/dev/env", "baud": "9600"})
 	got, err = runFake(t, "monitor", "--port", "/dev/flag", "-b", "230400", "--config", cfg)
 	check("flag beats env", got, err, map[string]string{"port": "/dev/flag", "baud": "230400"})
 	t.Setenv("BLYNKBRIDGE_PORT", "")
-	t.Setenv("BLYNKBRIDGE_BAUD", "")
+	t.Setenv("BLYNKBRIDGE_MONITOR_BAUD", "")
 	t.Setenv("BLYNKBRIDGE_PROFILE", "lab")
 	t.Setenv("BLYNKBRIDGE_CONFIG", cfg)
 	got, err = runFake(t, "monitor")
@@ -245,9 +245,9 @@ tls = "insecure"
 	if bberr.CodeOf(err) != bberr.BadInput {
 		t.Fatalf("unknown profile: %v", err)
 	}
-	t.Setenv("BLYNKBRIDGE_BAUD", "fast")
+	t.Setenv("BLYNKBRIDGE_MONITOR_BAUD", "fast")
 	_, err = runFake(t, "monitor", "--config", cfg)
-	if bberr.CodeOf(err) != bberr.BadInput || !strings.Contains(err.Error(), "$BLYNKBRIDGE_BAUD") {
+	if bberr.CodeOf(err) != bberr.BadInput || !strings.Contains(err.Error(), "$BLYNKBRIDGE_MONITOR_BAUD") {
 		t.Fatalf("bad env value: %v", err)
 	}
 }

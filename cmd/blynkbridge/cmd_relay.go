@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -20,6 +19,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/relay"
 	"github.com/blynkbridge/blynkbridge/serialio"
+	"github.com/blynkbridge/blynkbridge/tui"
 )
 
 func init() {
@@ -218,15 +218,16 @@ func relayAction(c *cli.Context) error {
 	if c.Bool("verbose") {
 		level = slog.LevelDebug
 	}
-	var table *relayTable
+	var feed *tui.RelayFeed
 	var logger *slog.Logger
 	switch {
 	case c.Bool("json"):
 		logger = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})).With("v", 1)
 	case !c.Bool("plain") && relayIsTerminal(c.App.Writer):
-		table = newRelayTable(out)
-		logger = slog.New(slog.NewTextHandler(table, &slog.HandlerOptions{Level: level}))
-		rf.opts.Tap = table.tap
+		// The live view owns the screen; log lines go into it.
+		feed = tui.NewRelayFeed()
+		logger = slog.New(slog.NewTextHandler(feed, &slog.HandlerOptions{Level: level}))
+		rf.opts.Tap = feed.Tap
 	default:
 		logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	}
@@ -239,10 +240,6 @@ func relayAction(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	var wg sync.WaitGroup
-	if table != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); table.loop(ctx, r) }()
-	}
 	if d := c.Duration("stats-every"); d > 0 {
 		wg.Add(1)
 		go func() {
@@ -254,21 +251,53 @@ func relayAction(c *cli.Context) error {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					logger.Info("stats", "boards", r.Stats())
+					logStats(logger, r.Stats(), c.Bool("json"))
 				}
 			}
 		}()
 	}
-	runErr := r.Run(ctx)
+	var runErr error
+	if feed != nil {
+		// q or Ctrl-C in the view (the terminal is raw: no SIGINT) stops
+		// the relay; the relay stopping (--fail-fast) closes the view.
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx); cancel() }()
+		tuiErr := tui.RunRelay(ctx, tui.NewRelayModel(r.Stats, feed))
+		cancel()
+		runErr = <-done
+		if runErr == nil && tuiErr != nil {
+			runErr = bberr.Wrap(tuiErr, bberr.Failure, "run with --plain", "terminal view failed")
+		}
+		// Back on the normal screen: leave the log and counters there.
+		_, logs := feed.Lines()
+		for _, l := range logs[max(len(logs)-20, 0):] {
+			fmt.Fprintln(out, l)
+		}
+		logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+	} else {
+		runErr = r.Run(ctx)
+	}
 	cancel()
 	wg.Wait()
-	stats := r.Stats()
-	if table != nil {
-		table.final(stats)
-	}
-	logger.Info("stats", "boards", stats)
+	logStats(logger, r.Stats(), c.Bool("json"))
 	logger.Info("relay stopped")
 	return runErr
+}
+
+// logStats logs the counters: one JSON line with every board (the "boards"
+// array holds relay.Stats objects), or one text line per board.
+func logStats(l *slog.Logger, stats []relay.Stats, asJSON bool) {
+	if asJSON {
+		l.Info("stats", "boards", stats)
+		return
+	}
+	for _, s := range stats {
+		l.Info("stats", "board", s.Board, "state", string(s.State), "server", s.Server,
+			"frames_up", s.FramesUp, "bytes_up", s.BytesUp, "frames_down", s.FramesDown, "bytes_down", s.BytesDown,
+			"logins_ok", s.LoginsOK, "board_logins", s.BoardLogins, "reconnects", s.Reconnects, "replays", s.Replays,
+			"last_ping_rtt_ms", s.LastPingRTTms, "skipped_bytes", s.SkippedBytes, "dropped", s.Dropped,
+			"oversize", s.Oversize, "last_error", s.LastError)
+	}
 }
 
 func relayIsTerminal(w io.Writer) bool {
@@ -286,109 +315,4 @@ func (l *relayWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// relayTable is the live view on a terminal: per-board state and counters,
-// the latest frames (decoded, tokens redacted) and the latest log lines,
-// redrawn twice a second. It is a plain ANSI redraw, not a bubbletea model:
-// tui/ has no root model to plug a relay view into yet.
-type relayTable struct {
-	w      io.Writer
-	mu     sync.Mutex
-	frames []string
-	logs   []string
-	part   []byte
-}
-
-func newRelayTable(w io.Writer) *relayTable { return &relayTable{w: w} }
-
-const relayTableLines = 10
-
-func (t *relayTable) tap(e relay.TapEvent) {
-	arrow := "board -> server"
-	if e.Dir == relay.Down {
-		arrow = "server -> board"
-	}
-	line := fmt.Sprintf("%s %-8s %s %-9s %s", e.Time.Format("15:04:05.000"), e.Board, arrow, e.Action, e.Text)
-	if e.Note != "" {
-		line += "  (" + e.Note + ")"
-	}
-	t.mu.Lock()
-	t.frames = appendRing(t.frames, line)
-	t.mu.Unlock()
-}
-
-// Write takes log lines (the text handler writes whole lines).
-func (t *relayTable) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.part = append(t.part, p...)
-	for {
-		i := strings.IndexByte(string(t.part), '\n')
-		if i < 0 {
-			break
-		}
-		t.logs = appendRing(t.logs, string(t.part[:i]))
-		t.part = t.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func appendRing(ring []string, s string) []string {
-	ring = append(ring, s)
-	if len(ring) > relayTableLines {
-		ring = ring[len(ring)-relayTableLines:]
-	}
-	return ring
-}
-
-func (t *relayTable) loop(ctx context.Context, r *relay.Relay) {
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		t.draw(r.Stats(), true)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-func (t *relayTable) final(stats []relay.Stats) { t.draw(stats, false) }
-
-func (t *relayTable) draw(stats []relay.Stats, clear bool) {
-	var b strings.Builder
-	if clear {
-		b.WriteString("\x1b[H\x1b[2J")
-	}
-	fmt.Fprintf(&b, "blynkbridge relay  %s   (Ctrl-C to stop)\n\n", time.Now().Format("15:04:05"))
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BOARD\tSTATE\tSERVER\tUP frames/bytes\tDOWN frames/bytes\tLOGINS\tRECONN\tPING\tSKIPPED\tDROPPED\tBUFFERED")
-	for _, s := range stats {
-		ping := "-"
-		if s.LastPingRTTms > 0 {
-			ping = fmt.Sprintf("%.1fms", s.LastPingRTTms)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%d/%d\t%d/%d\t%d\t%s\t%d\t%d\t%d\n", s.Board, s.State, s.Server,
-			s.FramesUp, s.BytesUp, s.FramesDown, s.BytesDown, s.LoginsOK, s.BoardLogins, s.Reconnects, ping,
-			s.SkippedBytes, s.Dropped, s.Buffered)
-	}
-	_ = tw.Flush()
-	for _, s := range stats {
-		if s.LastError != "" {
-			fmt.Fprintf(&b, "%s: last error %s: %s\n", s.Board, s.LastErrorAt.Format("15:04:05"), s.LastError)
-		}
-	}
-	t.mu.Lock()
-	b.WriteString("\nframes:\n")
-	for _, l := range t.frames {
-		b.WriteString("  " + l + "\n")
-	}
-	b.WriteString("\nlog:\n")
-	for _, l := range t.logs {
-		b.WriteString("  " + l + "\n")
-	}
-	t.mu.Unlock()
-	_, _ = io.WriteString(t.w, b.String())
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/relay"
 	"github.com/blynkbridge/blynkbridge/sim"
 	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
+	"github.com/blynkbridge/blynkbridge/tui"
 )
 
 // A token with no run of characters that timestamps or counters could
@@ -149,6 +150,7 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	assertNoSecret(t, "JSON stdout", out)
 	assertNoSecret(t, "stderr", errOut)
 	var sawLogin, sawStats bool
+	var lastStats string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
@@ -163,10 +165,11 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 		if m["msg"] == "stats" {
 			sawStats = true
 			b, _ := json.Marshal(m["boards"])
-			if !strings.Contains(string(b), `"logins_ok":1`) {
-				t.Errorf("stats: %s", b)
-			}
+			lastStats = string(b)
 		}
+	}
+	if !strings.Contains(lastStats, `"logins_ok":1`) || !strings.Contains(lastStats, `"state":"stopped"`) {
+		t.Errorf("final stats: %s", lastStats)
 	}
 	if !sawLogin || !sawStats {
 		t.Errorf("login frame logged %v, stats logged %v:\n%s", sawLogin, sawStats, out)
@@ -194,18 +197,17 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	assertNoSecret(t, "refusal stdout", out)
 	assertNoSecret(t, "refusal stderr", errOut)
 
-	// The live table and the tap, driven by the library directly.
+	// The terminal view and the tap, driven by the library directly.
 	lab4 := newRelayLab(t, relaySecret, true)
-	var screen relaySyncBuf
-	table := newRelayTable(&screen)
+	feed := tui.NewRelayFeed()
 	var tapMu sync.Mutex
 	var tapped []relay.TapEvent
 	r, err := relay.New(relay.Options{
 		Boards: []relay.Board{{Name: "uno", Open: relay.OpenPath(lab4.link, 9600)}},
 		Server: lab4.server.Addr(), CA: mustRead(t, lab4.caFile), LogFrames: true,
-		Logger: slog.New(slog.NewTextHandler(table, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewTextHandler(feed, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Tap: func(e relay.TapEvent) {
-			table.tap(e)
+			feed.Tap(e)
 			tapMu.Lock()
 			tapped = append(tapped, e)
 			tapMu.Unlock()
@@ -220,10 +222,13 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	for end := time.Now().Add(10 * time.Second); !seenPing(lab4.server)() && time.Now().Before(end); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	table.draw(r.Stats(), true)
+	view := tui.NewRelayModel(r.Stats, feed)
+	view.Init()
+	screen := view.View()
 	cancel()
 	<-done
-	table.final(r.Stats())
+	frames, logs := feed.Lines()
+	screen += strings.Join(frames, "\n") + strings.Join(logs, "\n")
 	tapMu.Lock()
 	var all strings.Builder
 	var login bool
@@ -233,11 +238,11 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 		login = login || e.Frame.Cmd.IsLogin()
 	}
 	tapMu.Unlock()
-	if !login || !strings.Contains(screen.String(), "board -> server forwarded") || !strings.Contains(screen.String(), "online") {
-		t.Errorf("login not tapped/shown; screen:\n%s", screen.String())
+	if !login || !strings.Contains(screen, "board→server forwarded") || !strings.Contains(screen, "online") {
+		t.Errorf("login not tapped/shown; screen:\n%s", screen)
 	}
 	assertNoSecret(t, "tap", all.String())
-	assertNoSecret(t, "table", screen.String())
+	assertNoSecret(t, "terminal view", screen)
 	sb, _ := json.Marshal(r.Stats())
 	assertNoSecret(t, "stats JSON", string(sb)+fmt.Sprintf("%+v", r.Stats()))
 }
@@ -331,8 +336,12 @@ func TestRelayFromProfile(t *testing.T) {
 	// and undo it, so other tests see the commands as they were.
 	for _, c := range commands {
 		if c.Name == "relay" && !wired[c] {
-			flags, before := append([]cli.Flag{}, c.Flags...), c.Before
+			flags, before, subs := append([]cli.Flag{}, c.Flags...), c.Before, c.Subcommands
+			// An earlier run in this process gave relay urfave's "help"
+			// subcommand, which wireProfile takes for real subcommands.
+			c.Subcommands = nil
 			wireProfile(c)
+			c.Subcommands = subs
 			t.Cleanup(func() { c.Flags, c.Before = flags, before; delete(wired, c) })
 		}
 	}

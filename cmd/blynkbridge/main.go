@@ -42,9 +42,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: true,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log debug details to stderr"},
-		},
+		}, profileFlags()...),
 		Commands: commands,
 		Before: func(c *cli.Context) error {
 			level := slog.LevelWarn
@@ -61,6 +61,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	for _, c := range app.Commands {
 		setUsageErrors(c)
 	}
+	// --profile/--config on every command; unset flags filled from the
+	// environment, then the profile (cmd_profile.go).
+	wireProfiles(app.Commands)
 	return app
 }
 
