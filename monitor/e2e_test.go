@@ -153,6 +153,7 @@ func TestE2EResetToDownloadAndBack(t *testing.T) {
 func TestE2EUnplugReplugShowsGap(t *testing.T) {
 	r := newPTYRig(t, sim.Options{Flash: testFlash()}, true)
 	waitUntil(t, "running", func() bool { return r.state().Board == BoardRunning })
+	unplugged := time.Now()
 	r.b.Unplug()
 	r.waitUntil(t, "unplugged", func() bool { return r.state().Board == BoardUnplugged })
 	time.Sleep(100 * time.Millisecond)
@@ -161,8 +162,11 @@ func TestE2EUnplugReplugShowsGap(t *testing.T) {
 	}
 	waitUntil(t, "reconnected", func() bool { s := r.e.Status(); return s.Connected && s.Gaps == 1 })
 	waitUntil(t, "gap note", func() bool { return r.has("board back after") })
-	if s := r.e.Status(); s.LastGap < 100*time.Millisecond {
-		t.Fatalf("gap %s shorter than the unplug", s.LastGap)
+	// The engine measures the gap from when it noticed the loss, which is
+	// after the unplug, to the reopen, which is after the replug: positive
+	// and no longer than the whole outage seen from here.
+	if s := r.e.Status(); s.LastGap <= 0 || s.LastGap > time.Since(unplugged) {
+		t.Fatalf("gap %s not within the outage (%s)", s.LastGap, time.Since(unplugged))
 	}
 	// The board boots again after the replug (power-on): running.
 	waitUntil(t, "running after replug", func() bool { return r.state().Board == BoardRunning })

@@ -121,8 +121,22 @@ func (b *Board) bootFlash(ctx context.Context, cause int) (rebootReq, bool) {
 			return rebootReq{cause: causeSoftRst}, true // eboot's SWRST
 		}
 	}
+	// A real sketch prints nothing for tens of milliseconds after "~ld":
+	// eboot copies the segments, the SDK and core initialise, then setup()
+	// calls Serial.begin. Monitors rely on that quiet gap to switch from the
+	// ROM's 74880 baud to the sketch's rate, so it is modelled in real time
+	// even with the timing model off.
+	select {
+	case <-ctx.Done():
+		return rebootReq{}, false
+	case <-time.After(SketchStartDelay):
+	}
 	return b.runApp(ctx, flash, cause)
 }
+
+// SketchStartDelay is the quiet time between eboot's "~ld" and the sketch's
+// first output (SDK and core start-up before setup()).
+const SketchStartDelay = 60 * time.Millisecond
 
 // runLoader is the ROM's UART download mode: SLIP frames in, replies out,
 // at whatever rate the host uses (autobaud).
