@@ -109,7 +109,8 @@ type Options struct {
 	// FailFast makes Run return the first refusal that retrying cannot fix:
 	// the server rejecting a token (bberr.Auth) or its certificate failing
 	// verification (bberr.Network). By default these are logged, counted
-	// and retried, as a service should.
+	// and retried, as a service should - except a certificate refused before
+	// any login succeeded, which always ends Run (a setup mistake).
 	FailFast bool
 
 	// Dial opens the TCP connection (default net.Dialer); tests inject

@@ -59,6 +59,7 @@ type session struct {
 	authFailed    bool         // the server refused the token: wait for the board's next login
 	loginSentAt   time.Time
 	readyAt       time.Time
+	everReady     bool // a login succeeded at least once in this run
 	kick          bool // dial again at once (redirect, board logged in again)
 	redirects     int
 	everUp        bool
@@ -575,7 +576,11 @@ func (s *session) serverLoop(ctx context.Context) {
 			s.unlock()
 			if permanent {
 				s.log.Error(be.Msg, "hint", be.Hint)
-				if s.o.FailFast {
+				// A certificate refused before this session ever logged in
+				// is a setup mistake retrying cannot fix: stop with it
+				// rather than loop. After a good session it may be a
+				// renewal in progress, so a service keeps trying.
+				if s.o.FailFast || !s.everReady {
 					s.fatal(be)
 					return
 				}
@@ -820,7 +825,7 @@ func (s *session) loginAnswerLocked(f blynk.Frame, now time.Time) (out []blynk.F
 	}
 	switch st {
 	case blynk.StatusSuccess, blynk.StatusAlreadyRegistered:
-		s.up, s.redirects, s.readyAt = upReady, 0, now
+		s.up, s.redirects, s.readyAt, s.everReady = upReady, 0, now, true
 		s.st.LoginsOK++
 		s.st.LastLoginAt = now
 		s.warnedNoLogin = false

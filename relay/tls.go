@@ -188,7 +188,7 @@ func classifyDialErr(addr string, err error) (*bberr.Error, bool) {
 	switch {
 	case errors.As(err, &ue), errors.As(err, &he), errors.As(err, &ce), errors.As(err, &ve):
 		return bberr.Wrap(err, bberr.Network,
-			"pass --ca with the server's CA, or pin it with --fingerprint (blynkbridge cert check "+addr+" shows the chain)",
+			"pass --ca with the server's CA, or pin it with --fingerprint (blynkbridge cert fingerprint "+addr+" shows the chain)",
 			"TLS to %s: certificate not trusted", addr), true
 	}
 	var rh tls.RecordHeaderError
