@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -85,15 +84,11 @@ func TestEveryCommandTakesTrailingFlags(t *testing.T) {
 }
 
 func TestExitCodesAndUsageError(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"bb", "version"}, &out, &errb); code != bberr.OK {
-		t.Fatalf("version: %d %s", code, errb.String())
+	out, _ := runOK(t, "version")
+	if !strings.Contains(out, "blynkbridge") {
+		t.Fatal(out)
 	}
-	if !strings.Contains(out.String(), "blynkbridge") {
-		t.Fatal(out.String())
-	}
-	errb.Reset()
-	if code := run(context.Background(), []string{"bb", "version", "--nope"}, &out, &errb); code != bberr.Usage {
-		t.Fatalf("unknown flag: code %d (%s)", code, errb.String())
+	if _, errOut, code := runCLI(t, "version", "--nope"); code != bberr.Usage {
+		t.Fatalf("unknown flag: code %d (%s)", code, errOut)
 	}
 }

@@ -62,8 +62,7 @@ func TestBashCompletion(t *testing.T) {
 		t.Fatalf("profile list --js -> %q", got)
 	}
 	// Profile names after --profile, from the profiles file.
-	cfg := filepath.Join(t.TempDir(), "p.toml")
-	_ = os.WriteFile(cfg, []byte("[profiles.desk]\nport = \"/dev/x\"\n[profiles.lab]\nport = \"/dev/y\"\n"), 0o600)
+	cfg := writeTemp(t, "p.toml", []byte("[profiles.desk]\nport = \"/dev/x\"\n[profiles.lab]\nport = \"/dev/y\"\n"))
 	if got := bashComplete(t, bin, "BLYNKBRIDGE_CONFIG="+cfg, "blynkbridge", "monitor", "--profile", "''"); strings.Join(got, " ") != "desk lab" {
 		t.Fatalf("--profile -> %q", got)
 	}

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/blynkbridge/blynkbridge/internal/bberr"
 )
 
 // The README's first command, through run(): the failure, the diagnosis
@@ -14,12 +10,7 @@ import (
 // and Ready. Timing off (BLYNKBRIDGE_SIM_TIMING=off) so it takes ~3 s.
 func TestDemoPlain(t *testing.T) {
 	t.Setenv("BLYNKBRIDGE_SIM_TIMING", "off")
-	var out, errb bytes.Buffer
-	code := run(context.Background(), []string{"blynkbridge", "demo", "--plain", "--timeout", "30s"}, &out, &errb)
-	s := out.String()
-	if code != bberr.OK {
-		t.Fatalf("exit %d\nstderr: %s\nstdout:\n%s", code, errb.String(), s)
-	}
+	s, _ := runOK(t, "demo", "--plain", "--timeout", "30s")
 	order := []string{
 		"[0] Connecting to blynkbridge-lab",
 		"Connecting to 127.0.0.1",

@@ -2,11 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/binary"
 	"encoding/json"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,63 +12,19 @@ import (
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
-// testV1Image is a bootable one-segment ESP8266 image padded with random
-// bytes to n.
-func testV1Image(n int) []byte {
-	r := rand.New(rand.NewPCG(3, 4))
-	seg := make([]byte, 0x400)
-	for i := range seg {
-		seg[i] = byte(r.Uint32())
-	}
-	b := []byte{0xE9, 1, 0x02, 0x40}
-	b = binary.LittleEndian.AppendUint32(b, 0x40100004)
-	b = binary.LittleEndian.AppendUint32(b, 0x40100000)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(seg)))
-	b = append(b, seg...)
-	chk := byte(0xEF)
-	for _, v := range seg {
-		chk ^= v
-	}
-	for len(b)%16 != 15 {
-		b = append(b, 0)
-	}
-	b = append(b, chk)
-	for len(b) < n {
-		b = append(b, byte(r.Uint32()))
-	}
-	return b
-}
-
 // flash and info run end to end over a real pty against the sim: the port
 // has no modem lines, so the board's FLASH button is held (download strap).
 func TestFlashAndInfoCommandsOverPTY(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	b, err := sim.New(sim.Options{Boot: sim.BootDownload})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	path, err := b.AttachPTY("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, path := loaderOnPTY(t, sim.Options{})
 	img := testV1Image(200 << 10)
-	file := filepath.Join(t.TempDir(), "sketch.bin")
-	if err := os.WriteFile(file, img, 0o600); err != nil {
-		t.Fatal(err)
+	file := writeTemp(t, "sketch.bin", img)
+	out, errOut := runOK(t, "flash", file, "-p", path, "-b", "115200", "--offset", "0x10000", "--plain")
+	if !strings.Contains(out, "Wrote 204800 bytes in ") || !strings.Contains(out, "of the wire limit)") ||
+		!strings.Contains(out, "Writing at 100% (204800 of 204800 bytes)") {
+		t.Fatalf("stdout:\n%s", out)
 	}
-	ctx := context.Background()
-	var out, errb bytes.Buffer
-	code := run(ctx, []string{"blynkbridge", "flash", file, "-p", path, "-b", "115200", "--offset", "0x10000", "--plain"}, &out, &errb)
-	if code != bberr.OK {
-		t.Fatalf("flash exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
-	}
-	if !strings.Contains(out.String(), "Wrote 204800 bytes in ") || !strings.Contains(out.String(), "of the wire limit)") ||
-		!strings.Contains(out.String(), "Writing at 100% (204800 of 204800 bytes)") {
-		t.Fatalf("stdout:\n%s", out.String())
-	}
-	if !strings.Contains(errb.String(), "no DTR/RTS") {
-		t.Fatalf("no modem-line warning on stderr:\n%s", errb.String())
+	if !strings.Contains(errOut, "no DTR/RTS") {
+		t.Fatalf("no modem-line warning on stderr:\n%s", errOut)
 	}
 	if !bytes.Equal(b.FlashContents()[0x10000:0x10000+len(img)], img) {
 		t.Fatal("flash differs from the file")
@@ -80,12 +32,7 @@ func TestFlashAndInfoCommandsOverPTY(t *testing.T) {
 
 	// The soft reset started the app; RESET with FLASH held re-enters the loader.
 	b.PressReset()
-	out.Reset()
-	errb.Reset()
-	code = run(ctx, []string{"blynkbridge", "info", "-p", path, "--json", "--after", "no-reset"}, &out, &errb)
-	if code != bberr.OK {
-		t.Fatalf("info exit %d\n%s\n%s", code, out.String(), errb.String())
-	}
+	out, _ = runOK(t, "info", "-p", path, "--json", "--after", "no-reset")
 	var info struct {
 		V          int    `json:"v"`
 		Chip       string `json:"chip"`
@@ -94,28 +41,18 @@ func TestFlashAndInfoCommandsOverPTY(t *testing.T) {
 		FlashID    uint32 `json:"flash_id"`
 		FlashSize  int    `json:"flash_size"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &info); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	decodeJSON(t, out, &info)
 	if info.V != 1 || info.Chip != "ESP8266EX" || info.MAC != "5c:cf:7f:c3:a1:5e" || info.CrystalMHz != 26 || info.FlashID != 0x1640EF || info.FlashSize != 4<<20 {
 		t.Fatalf("%+v", info)
 	}
 
 	// Human output; the loader is still running (--after no-reset).
-	out.Reset()
-	code = run(ctx, []string{"blynkbridge", "info", "-p", path, "--after", "no_reset"}, &out, &errb)
-	for _, want := range []string{"Chip:       ESP8266EX (Wi-Fi, 160MHz)", "MAC:        5c:cf:7f:c3:a1:5e", "Crystal:    26 MHz", "Flash ID:   0x1640ef (manufacturer 0xef, device 0x4016)", "Flash size: 4 MiB"} {
-		if code != bberr.OK || !strings.Contains(out.String(), want) {
-			t.Fatalf("info exit %d, lacks %q:\n%s\n%s", code, want, out.String(), errb.String())
-		}
-	}
+	out, _ = runOK(t, "info", "-p", path, "--after", "no_reset")
+	assertContains(t, "info output", out, "Chip:       ESP8266EX (Wi-Fi, 160MHz)", "MAC:        5c:cf:7f:c3:a1:5e", "Crystal:    26 MHz",
+		"Flash ID:   0x1640ef (manufacturer 0xef, device 0x4016)", "Flash size: 4 MiB")
 
 	// --base with the same image: nothing to write; --json result.
-	out.Reset()
-	code = run(ctx, []string{"blynkbridge", "flash", "--json", "-p", path, "--offset", "0x10000", "--base", file, "--after", "no-reset", file}, &out, &errb)
-	if code != bberr.OK {
-		t.Fatalf("flash --base exit %d\n%s\n%s", code, out.String(), errb.String())
-	}
+	out, _ = runOK(t, "flash", "--json", "-p", path, "--offset", "0x10000", "--base", file, "--after", "no-reset", file)
 	var res struct {
 		V      int `json:"v"`
 		Result struct {
@@ -123,25 +60,22 @@ func TestFlashAndInfoCommandsOverPTY(t *testing.T) {
 			SectorsSkipped int `json:"sectors_skipped"`
 		} `json:"result"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.V != 1 || res.Result.Planned != 0 || res.Result.SectorsSkipped != 50 {
-		t.Fatalf("%v %+v\n%s", err, res, out.String())
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.V != 1 || res.Result.Planned != 0 || res.Result.SectorsSkipped != 50 {
+		t.Fatalf("%v %+v\n%s", err, res, out)
 	}
 }
 
 func TestFlashCommandUsageErrors(t *testing.T) {
-	var out, errb bytes.Buffer
 	for _, args := range [][]string{
 		{"flash"},
 		{"flash", "x.bin", "--before", "usb-reset", "-p", "/dev/null"},
 		{"flash", "x.bin", "--connect-seq", "D0|Q1", "-p", "/dev/null"},
 	} {
-		dir := t.TempDir()
 		if len(args) > 1 {
-			os.WriteFile(filepath.Join(dir, "x.bin"), []byte{1, 2, 3}, 0o600)
-			args[1] = filepath.Join(dir, "x.bin")
+			args[1] = writeTemp(t, "x.bin", []byte{1, 2, 3})
 		}
-		if code := run(context.Background(), append([]string{"blynkbridge"}, args...), &out, &errb); code != bberr.Usage {
-			t.Errorf("%v: exit %d, want usage\n%s", args, code, errb.String())
+		if _, errOut, code := runCLI(t, args...); code != bberr.Usage {
+			t.Errorf("%v: exit %d, want usage\n%s", args, code, errOut)
 		}
 	}
 }
@@ -149,40 +83,23 @@ func TestFlashCommandUsageErrors(t *testing.T) {
 // An ELF is converted (firmware.FromELF) and, without --offset, written
 // where the converted image belongs (0x1000 for a sketch).
 func TestFlashCommandELF(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	elf, err := os.ReadFile("../../firmware/testdata/sketch.elf")
+	built, err := firmware.FromELF(readFile(t, fixtureSketchELF), firmware.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	built, err := firmware.FromELF(elf, firmware.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := sim.New(sim.Options{Boot: sim.BootDownload})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	path, err := b.AttachPTY("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out, errb bytes.Buffer
+	b, path := loaderOnPTY(t, sim.Options{})
 	trace := filepath.Join(t.TempDir(), "trace.txt")
-	args := []string{"blynkbridge", "flash", "../../firmware/testdata/sketch.elf", "-p", path, "--after", "no-reset", "--trace", trace}
-	code := run(context.Background(), args, &out, &errb)
-	if code != bberr.OK {
-		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
-	}
-	tr, _ := os.ReadFile(trace)
+	args := []string{"flash", fixtureSketchELF, "-p", path, "--after", "no-reset", "--trace", trace}
+	out, _ := runOK(t, args...)
+	tr := readFile(t, trace)
 	if !bytes.Contains(tr, []byte("-> SYNC")) || !bytes.Contains(tr, []byte("<- FLASH_DATA")) {
 		t.Fatalf("trace:\n%s", tr)
 	}
-	if code := run(context.Background(), args, &out, &errb); code != bberr.Usage {
+	if _, _, code := runCLI(t, args...); code != bberr.Usage {
 		t.Fatalf("an existing trace file was accepted (exit %d)", code)
 	}
-	if !strings.Contains(out.String(), "at 0x1000") {
-		t.Fatalf("stdout:\n%s", out.String())
+	if !strings.Contains(out, "at 0x1000") {
+		t.Fatalf("stdout:\n%s", out)
 	}
 	got := b.FlashContents()
 	if !bytes.Equal(got[0x1000:0x1000+len(built.Image)], built.Image) {

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,56 +11,18 @@ import (
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
-// monBuffer is a bytes.Buffer safe to read while run() writes it.
-type monBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (m *monBuffer) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.b.Write(p)
-}
-
-func (m *monBuffer) String() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.b.String()
-}
-
 // runMonitorOn runs `monitor` with args against a simulated board on a pty
 // until want appears in its output, then interrupts it (Ctrl-C).
 func runMonitorOn(t *testing.T, want string, args ...string) (string, string, bberr.Code) {
 	t.Helper()
-	b, err := sim.New(sim.Options{Flash: sim.FactoryImage()})
-	if err != nil {
-		t.Fatal(err)
+	_, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage()}, "d1")
+	r := startCLI(t, append([]string{"monitor", "-p", link}, args...)...)
+	if !r.waitFor(10*time.Second, func() bool { return strings.Contains(r.stdout(), want) }) {
+		r.stop()
+		t.Fatalf("no %q after 10 s; stdout:\n%s\nstderr:\n%s", want, r.stdout(), r.stderr())
 	}
-	defer b.Close()
-	link := filepath.Join(t.TempDir(), "d1")
-	if _, err := b.AttachPTY(link); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb monBuffer
-	code := make(chan bberr.Code, 1)
-	go func() {
-		code <- run(ctx, append([]string{"blynkbridge", "monitor", "-p", link}, args...), &out, &errb)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), want) {
-		if time.Now().After(deadline) {
-			cancel()
-			<-code
-			t.Fatalf("no %q after 10 s; stdout:\n%s\nstderr:\n%s", want, out.String(), errb.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	c := <-code // run has returned: the output is complete
-	return out.String(), errb.String(), c
+	code := r.stop() // run has returned: the output is complete
+	return r.stdout(), r.stderr(), code
 }
 
 // stdout is not a terminal: annotated lines, the --log file, and the
@@ -90,26 +48,17 @@ func TestMonitorPlainOverPTY(t *testing.T) {
 // --json: every line is a v1 record.
 func TestMonitorJSONOverPTY(t *testing.T) {
 	out, _, _ := runMonitorOn(t, `"raw":"[`, "--json")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for i, l := range lines {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["v"] != 1.0 {
-			t.Fatalf("line %d not a v1 record: %s", i, l)
-		}
-	}
-	var last map[string]any
-	_ = json.Unmarshal([]byte(lines[len(lines)-1]), &last)
-	if last["kind"] != "diagnosis" {
+	recs := v1Records(t, out)
+	if last := recs[len(recs)-1]; last["kind"] != "diagnosis" {
 		t.Fatalf("last line is %v, want the diagnosis record", last["kind"])
 	}
 }
 
 func TestMonitorUsageErrors(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"blynkbridge", "monitor", "extra"}, &out, &errb); code != bberr.Usage {
-		t.Fatalf("exit %d: %s", code, errb.String())
+	if _, errOut, code := runCLI(t, "monitor", "extra"); code != bberr.Usage {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if code := run(context.Background(), []string{"blynkbridge", "monitor", "-p", "/nonexistent/tty", "--plain"}, &out, &errb); code != bberr.PortNotFound {
-		t.Fatalf("missing port: exit %d: %s", code, errb.String())
+	if _, errOut, code := runCLI(t, "monitor", "-p", "/nonexistent/tty", "--plain"); code != bberr.PortNotFound {
+		t.Fatalf("missing port: exit %d: %s", code, errOut)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -15,16 +14,16 @@ import (
 // serial), with the documented lowercase field names.
 func TestPortsJSON(t *testing.T) {
 	for _, args := range [][]string{{"ports", "--json"}, {"ports", "--json", "--all"}} {
-		var out, errb bytes.Buffer
-		if code := run(context.Background(), append([]string{"blynkbridge"}, args...), &out, &errb); code != bberr.OK {
-			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		out, errOut, code := runCLI(t, args...)
+		if code != bberr.OK {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
 		}
-		if !strings.HasPrefix(strings.TrimSpace(out.String()), "[") {
-			t.Fatalf("%v: not an array: %q", args, out.String())
+		if !strings.HasPrefix(strings.TrimSpace(out), "[") {
+			t.Fatalf("%v: not an array: %q", args, out)
 		}
 		var ports []map[string]any
-		if err := json.Unmarshal(out.Bytes(), &ports); err != nil {
-			t.Fatalf("%v: %v in %q", args, err, out.String())
+		if err := json.Unmarshal([]byte(out), &ports); err != nil {
+			t.Fatalf("%v: %v in %q", args, err, out)
 		}
 		for _, p := range ports {
 			for _, k := range []string{"path", "by_id", "vid", "pid", "serial", "product", "chip", "board", "likely", "identity", "usb", "details"} {
@@ -57,13 +56,8 @@ func TestPortsTable(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printPortsTable(&out, ports, 1)
-	s := out.String()
-	for _, want := range []string{"PORT", "/dev/ttyUSB0", "WeMos D1 mini (CH340)", "1a86:7523", "usbpath:1a86:7523@1-1.2:1.0",
-		"usb-1a86_USB2.0-Serial-if00-port0", "--port auto (the default) will use it", "1 non-USB port(s) not shown"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("table lacks %q:\n%s", want, s)
-		}
-	}
+	assertContains(t, "table", out.String(), "PORT", "/dev/ttyUSB0", "WeMos D1 mini (CH340)", "1a86:7523", "usbpath:1a86:7523@1-1.2:1.0",
+		"usb-1a86_USB2.0-Serial-if00-port0", "--port auto (the default) will use it", "1 non-USB port(s) not shown")
 	out.Reset()
 	printPortsTable(&out, nil, 0)
 	if !strings.Contains(out.String(), "no USB serial ports found") {
@@ -72,8 +66,7 @@ func TestPortsTable(t *testing.T) {
 }
 
 func TestPortsRejectsArguments(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"blynkbridge", "ports", "/dev/ttyUSB0"}, &out, &errb); code != bberr.Usage {
+	if _, _, code := runCLI(t, "ports", "/dev/ttyUSB0"); code != bberr.Usage {
 		t.Fatalf("exit %d", code)
 	}
 }

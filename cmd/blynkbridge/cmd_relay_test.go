@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/blynk/blynktest"
@@ -26,10 +21,6 @@ import (
 	"github.com/blynkbridge/blynkbridge/tui"
 )
 
-// A token with no run of characters that timestamps or counters could
-// produce by chance.
-const relaySecret = "Zq7xK2pLm9Tn4Rb8Vw1Yc6Hd3Gf5Js0A"
-
 type relayLab struct {
 	server *blynktest.Server
 	caFile string
@@ -39,90 +30,23 @@ type relayLab struct {
 
 func newRelayLab(t *testing.T, accept string, debug bool) *relayLab {
 	t.Helper()
-	issued, err := blynktest.NewCert([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := blynktest.Start(blynktest.Options{TLS: &issued.TLS, Tokens: []blynk.Token{blynk.NewToken(accept)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ca := issued.TLS.Certificate[len(issued.TLS.Certificate)-1]
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := blynkfw.Config{Kind: blynkfw.USBStream, Token: blynk.NewToken(relaySecret), WriteEvery: 100 * time.Millisecond,
+	issued := testServerCert(t)
+	s := startBlynkServer(t, &issued.TLS, accept)
+	cfg := blynkfw.Config{Kind: blynkfw.USBStream, Token: blynk.NewToken(testToken), WriteEvery: 100 * time.Millisecond,
 		Heartbeat: 1, TimeoutMS: 1000, Debug: debug, PrintOnSerial: debug}
-	b, err := sim.New(sim.Options{Flash: blynkfw.BootImage(), Firmware: blynkfw.Chooser(cfg, t.Logf)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	link := filepath.Join(t.TempDir(), "uno")
-	if _, err := b.AttachPTY(link); err != nil {
-		t.Fatal(err)
-	}
-	return &relayLab{server: s, caFile: caFile, link: link, board: b}
+	b, link := simOnPTY(t, sim.Options{Flash: blynkfw.BootImage(), Firmware: blynkfw.Chooser(cfg, t.Logf)}, "uno")
+	return &relayLab{server: s, caFile: caFileOf(t, issued.TLS), link: link, board: b}
 }
 
 // runRelayCLI runs `blynkbridge relay ...` through run() until stopWhen
-// says so (or 15 s), then cancels it like Ctrl-C.
+// says so (or 15 s), then cancels it like Ctrl-C. Its stdout and stderr
+// must not hold any piece of testToken (cliRun.stop).
 func runRelayCLI(t *testing.T, args []string, stopWhen func() bool) (bberr.Code, string, string) {
 	t.Helper()
-	var out, errb relaySyncBuf
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan bberr.Code, 1)
-	go func() { done <- run(ctx, append([]string{"blynkbridge"}, args...), &out, &errb) }()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case code := <-done:
-			return code, out.String(), errb.String()
-		default:
-		}
-		if stopWhen() || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		return code, out.String(), errb.String()
-	case <-time.After(5 * time.Second):
-		t.Fatal("relay did not stop after cancel")
-		return 0, "", ""
-	}
-}
-
-type relaySyncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *relaySyncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *relaySyncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// assertNoSecret fails if any 10-character piece of the token shows up.
-func assertNoSecret(t *testing.T, what, text string) {
-	t.Helper()
-	for i := 0; i+10 <= len(relaySecret); i++ {
-		if strings.Contains(text, relaySecret[i:i+10]) {
-			t.Fatalf("%s contains part of the token (%q)", what, relaySecret[i:i+10])
-		}
-	}
+	r := startCLI(t, args...)
+	r.waitFor(15*time.Second, stopWhen)
+	code := r.stop()
+	return code, r.stdout(), r.stderr()
 }
 
 func seenPing(s *blynktest.Server) func() bool {
@@ -141,24 +65,15 @@ func seenPing(s *blynktest.Server) func() bool {
 // the frame tap - is scanned for the token.
 func TestRelayOutputsNeverShowToken(t *testing.T) {
 	// JSON, every frame, debug level.
-	lab := newRelayLab(t, relaySecret, false)
+	lab := newRelayLab(t, testToken, false)
 	code, out, errOut := runRelayCLI(t, []string{"-v", "relay", "-p", lab.link, "--server", lab.server.Addr(),
 		"--ca", lab.caFile, "--json", "--log-frames", "--stats-every", "200ms"}, seenPing(lab.server))
 	if code != bberr.OK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	assertNoSecret(t, "JSON stdout", out)
-	assertNoSecret(t, "stderr", errOut)
 	var sawLogin, sawStats bool
 	var lastStats string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		if m["v"] != float64(1) {
-			t.Errorf("line without v=1: %s", line)
-		}
+	for _, m := range v1Records(t, out) {
 		if f, _ := m["frame"].(string); strings.HasPrefix(f, "HW_LOGIN") || strings.HasPrefix(f, "LOGIN") {
 			sawLogin = true
 		}
@@ -178,14 +93,12 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	// Text logs, BLYNK_DEBUG + BLYNK_PRINT on the protocol UART (the
 	// board's own dump lines carry the token: the relay must skip them
 	// without echoing them).
-	lab2 := newRelayLab(t, relaySecret, true)
+	lab2 := newRelayLab(t, testToken, true)
 	code, out, errOut = runRelayCLI(t, []string{"-v", "relay", "--port", lab2.link, "--server", lab2.server.Addr(),
 		"--ca", lab2.caFile, "--plain", "--log-frames"}, seenPing(lab2.server))
 	if code != bberr.OK || !strings.Contains(out, "board logged in") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	assertNoSecret(t, "text stdout", out)
-	assertNoSecret(t, "stderr", errOut)
 
 	// Refused token, --fail-fast: exit 12, message and hint, no token.
 	lab3 := newRelayLab(t, "ffffffffffffffffffffffffffffffff", false)
@@ -194,17 +107,15 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	if code != bberr.Auth || !strings.Contains(errOut, "INVALID_TOKEN") || !strings.Contains(errOut, "hint:") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	assertNoSecret(t, "refusal stdout", out)
-	assertNoSecret(t, "refusal stderr", errOut)
 
 	// The terminal view and the tap, driven by the library directly.
-	lab4 := newRelayLab(t, relaySecret, true)
+	lab4 := newRelayLab(t, testToken, true)
 	feed := tui.NewRelayFeed()
 	var tapMu sync.Mutex
 	var tapped []relay.TapEvent
 	r, err := relay.New(relay.Options{
 		Boards: []relay.Board{{Name: "uno", Open: relay.OpenPath(lab4.link, 9600)}},
-		Server: lab4.server.Addr(), CA: mustRead(t, lab4.caFile), LogFrames: true,
+		Server: lab4.server.Addr(), CA: readFile(t, lab4.caFile), LogFrames: true,
 		Logger: slog.New(slog.NewTextHandler(feed, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Tap: func(e relay.TapEvent) {
 			feed.Tap(e)
@@ -219,9 +130,7 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	for end := time.Now().Add(10 * time.Second); !seenPing(lab4.server)() && time.Now().Before(end); {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(10*time.Second, seenPing(lab4.server))
 	view := tui.NewRelayModel(r.Stats, feed)
 	view.Init()
 	screen := view.View()
@@ -241,31 +150,15 @@ func TestRelayOutputsNeverShowToken(t *testing.T) {
 	if !login || !strings.Contains(screen, "board→server forwarded") || !strings.Contains(screen, "online") {
 		t.Errorf("login not tapped/shown; screen:\n%s", screen)
 	}
-	assertNoSecret(t, "tap", all.String())
-	assertNoSecret(t, "terminal view", screen)
+	assertNoSecret(t, "tap", all.String(), testToken)
+	assertNoSecret(t, "terminal view", screen, testToken)
 	sb, _ := json.Marshal(r.Stats())
-	assertNoSecret(t, "stats JSON", string(sb)+fmt.Sprintf("%+v", r.Stats()))
-}
-
-func mustRead(t *testing.T, f string) []byte {
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	assertNoSecret(t, "stats JSON", string(sb)+fmt.Sprintf("%+v", r.Stats()), testToken)
 }
 
 func TestRelayFlags(t *testing.T) {
-	dir := t.TempDir()
-	link := filepath.Join(dir, "uno")
-	b, err := sim.New(sim.Options{Flash: blynkfw.BootImage(), PowerOff: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	if _, err := b.AttachPTY(link); err != nil {
-		t.Fatal(err)
-	}
+	_, link := simOnPTY(t, sim.Options{Flash: blynkfw.BootImage(), PowerOff: true}, "uno")
+	dir := filepath.Dir(link)
 	for _, tc := range []struct {
 		args []string
 		code bberr.Code
@@ -278,31 +171,18 @@ func TestRelayFlags(t *testing.T) {
 		{[]string{"relay", "-p", filepath.Join(dir, "missing"), "--server", "127.0.0.1:1"}, bberr.PortNotFound, "not found"},
 		{[]string{"relay", "-c", link, "-s", "127.0.0.1:9443", "-p", "8442"}, bberr.Usage, "disagree"},
 	} {
-		var out, errb bytes.Buffer
-		code := run(context.Background(), append([]string{"blynkbridge"}, tc.args...), &out, &errb)
-		if code != tc.code || !strings.Contains(errb.String(), tc.msg) {
-			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.msg)
+		_, errOut, code := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, tc.code, tc.msg)
 		}
 	}
 }
 
 // blynk-ser.sh style: -c port, -s host, -p server port, -t TCP.
 func TestRelayBlynkSerAliases(t *testing.T) {
-	s, err := blynktest.Start(blynktest.Options{Tokens: []blynk.Token{blynk.NewToken(relaySecret)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	cfg := blynkfw.Config{Kind: blynkfw.USBStream, Token: blynk.NewToken(relaySecret)}
-	b, err := sim.New(sim.Options{Flash: blynkfw.BootImage(), Firmware: blynkfw.Chooser(cfg, t.Logf)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	link := filepath.Join(t.TempDir(), "uno")
-	if _, err := b.AttachPTY(link); err != nil {
-		t.Fatal(err)
-	}
+	s := startBlynkServer(t, nil, testToken)
+	cfg := blynkfw.Config{Kind: blynkfw.USBStream, Token: blynk.NewToken(testToken)}
+	_, link := simOnPTY(t, sim.Options{Flash: blynkfw.BootImage(), Firmware: blynkfw.Chooser(cfg, t.Logf)}, "uno")
 	host, port, _ := net.SplitHostPort(s.Addr())
 	logged := func() bool {
 		for _, r := range s.Records() {
@@ -324,30 +204,11 @@ func TestRelayBlynkSerAliases(t *testing.T) {
 // The shipped systemd unit runs `blynkbridge relay --profile %i`: every
 // setting comes from the profile (port, server, CA, relay options).
 func TestRelayFromProfile(t *testing.T) {
-	lab := newRelayLab(t, relaySecret, false)
-	cfg := filepath.Join(t.TempDir(), "profiles.toml")
-	toml := fmt.Sprintf("[profiles.desk]\nport = %q\nserver = %q\nca = %q\nmonitor_baud = 9600\n[profiles.desk.relay]\nlog-frames = true\n",
-		lab.link, lab.server.Addr(), lab.caFile)
-	if err := os.WriteFile(cfg, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("BLYNKBRIDGE_CONFIG", cfg)
-	// main wires profiles into every command; do it for relay alone here
-	// and undo it, so other tests see the commands as they were.
-	for _, c := range commands {
-		if c.Name == "relay" && !wired[c] {
-			flags, before, subs := append([]cli.Flag{}, c.Flags...), c.Before, c.Subcommands
-			// An earlier run in this process gave relay urfave's "help"
-			// subcommand, which wireProfile takes for real subcommands.
-			c.Subcommands = nil
-			wireProfile(c)
-			c.Subcommands = subs
-			t.Cleanup(func() { c.Flags, c.Before = flags, before; delete(wired, c) })
-		}
-	}
+	lab := newRelayLab(t, testToken, false)
+	useProfiles(t, fmt.Sprintf("[profiles.desk]\nport = %q\nserver = %q\nca = %q\nmonitor_baud = 9600\n[profiles.desk.relay]\nlog-frames = true\n",
+		lab.link, lab.server.Addr(), lab.caFile))
 	code, out, errOut := runRelayCLI(t, []string{"relay", "--profile", "desk", "--json"}, seenPing(lab.server))
 	if code != bberr.OK || !strings.Contains(out, `"msg":"board logged in"`) || !strings.Contains(out, `"msg":"frame"`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	assertNoSecret(t, "profile run", out+errOut)
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +13,6 @@ import (
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 )
 
-type simOut struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *simOut) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *simOut) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSimCommand runs `sim` in-process: the pty link appears, the board
 // powers on when a host opens it, a reader at 115200 sees the sketch, and
 // Ctrl-C (context) stops it cleanly and writes the flash file.
@@ -39,22 +20,13 @@ func TestSimCommand(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "d1")
 	flashFile := filepath.Join(dir, "d1.flash")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out simOut
-	done := make(chan bberr.Code, 1)
-	go func() {
-		done <- run(ctx, []string{"blynkbridge", "sim", "--link", link, "--flash", flashFile, "--no-timing"}, &out, &out)
-	}()
+	r := startCLI(t, "sim", "--link", link, "--flash", flashFile, "--no-timing")
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := os.Stat(link); err == nil && strings.Contains(out.String(), "waiting for a host") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no link; output %q", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !r.waitFor(5*time.Second, func() bool {
+		_, err := os.Stat(link)
+		return err == nil && strings.Contains(r.stdout(), "waiting for a host")
+	}) {
+		t.Fatalf("no link; output %q %q", r.stdout(), r.stderr())
 	}
 	p, err := serial.Open(link, &serial.Mode{BaudRate: 115200})
 	if err != nil {
@@ -74,20 +46,10 @@ func TestSimCommand(t *testing.T) {
 	if bytes.Contains(got, []byte("rst cause")) {
 		t.Fatal("115200 host read the 74880 banner as text")
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != bberr.OK && code != bberr.Interrupted {
-			t.Fatalf("exit %d: %s", code, out.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("sim did not stop on cancel")
+	if code := r.stop(); code != bberr.OK && code != bberr.Interrupted {
+		t.Fatalf("exit %d: %s%s", code, r.stdout(), r.stderr())
 	}
-	for _, w := range []string{"pty: /dev/pts/", "link: " + link} {
-		if !strings.Contains(out.String(), w) {
-			t.Fatalf("output lacks %q: %q", w, out.String())
-		}
-	}
+	assertContains(t, "output", r.stdout(), "pty: /dev/pts/", "link: "+link)
 	if fi, err := os.Stat(flashFile); err != nil || fi.Size() != 4<<20 {
 		t.Fatalf("flash file: %v", err)
 	}
@@ -99,9 +61,8 @@ func TestSimBadFlags(t *testing.T) {
 		{"sim", "--power-on", "later"},
 		{"sim", "--crash-kind", "meltdown"},
 	} {
-		var out simOut
-		if code := run(context.Background(), append([]string{"blynkbridge"}, args...), &out, &out); code != bberr.Usage {
-			t.Errorf("%v: exit %d, want usage (%q)", args, code, out.String())
+		if _, errOut, code := runCLI(t, args...); code != bberr.Usage {
+			t.Errorf("%v: exit %d, want usage (%q)", args, code, errOut)
 		}
 	}
 }

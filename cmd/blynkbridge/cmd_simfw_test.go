@@ -6,10 +6,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// simFWApp has a sim command with the real command's flags; action
+// stands in for runSim.
 func simFWApp(action func(c *cli.Context) error) *cli.App {
 	return &cli.App{Commands: []*cli.Command{{
 		Name:   "sim",
-		Flags:  append([]cli.Flag{&cli.StringFlag{Name: "flash"}, &cli.IntFlag{Name: "baud", Value: 115200}}, simFirmwareFlags()...),
+		Flags:  findCommand(commands, "sim").Flags,
 		Action: action,
 	}}}
 }
@@ -21,12 +23,12 @@ func TestSimFirmwareFlags(t *testing.T) {
 		wantErr bool
 	}{
 		{[]string{"x", "sim"}, true, false}, // the chooser runs the demo unless flash has a config block
-		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "localhost:9443", "--token", cliTok, "--fingerprint", "AA"}, true, false},
-		{[]string{"x", "sim", "--firmware", "usb-stream", "--token", cliTok}, true, false},
-		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--token", cliTok}, false, true},                                          // no server
-		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "localhost:9443", "--token", cliTok, "--by-ip"}, false, true}, // by-ip needs an IP
-		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "h:1", "--token", cliTok, "--lib", "0.6.1"}, false, true},     // not modelled
-		{[]string{"x", "sim", "--firmware", "zigbee", "--token", cliTok}, false, true},
+		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "localhost:9443", "--token", testToken, "--fingerprint", "AA"}, true, false},
+		{[]string{"x", "sim", "--firmware", "usb-stream", "--token", testToken}, true, false},
+		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--token", testToken}, false, true},                                          // no server
+		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "localhost:9443", "--token", testToken, "--by-ip"}, false, true}, // by-ip needs an IP
+		{[]string{"x", "sim", "--firmware", "wifi-ssl", "--server", "h:1", "--token", testToken, "--lib", "0.6.1"}, false, true},     // not modelled
+		{[]string{"x", "sim", "--firmware", "zigbee", "--token", testToken}, false, true},
 	}
 	for _, tc := range cases {
 		var gotFW, gotFlash bool
