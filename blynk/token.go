@@ -1,67 +1,47 @@
 package blynk
 
 import (
-	"encoding/json"
 	"fmt"
-	"log/slog"
+
+	"github.com/blynkbridge/blynkbridge/internal/secret"
 )
 
 // Token is a Blynk auth token. It is a distinct type so that printing one by
-// accident is impossible: String, Format (every verb, including %#v), slog and
-// JSON all redact it. Only Reveal gives the secret, and only the wire encoder,
-// the firmware patcher and the sim call it.
-type Token struct{ s string }
+// accident is impossible: String, Format (every verb, including %#v), slog,
+// JSON and MarshalText all redact it (internal/secret provides them, shared
+// with firmware.Secret). Only Reveal gives the secret, and only the wire
+// encoder, the firmware patcher and the sim call it.
+type Token struct{ secret.Value[tokenText] }
 
-// NewToken wraps s as a Token. It does not validate; see ValidateToken.
-func NewToken(s string) Token { return Token{s: s} }
+// tokenText redacts a token to its length and last two characters, so a
+// user can tell two tokens apart without exposing either.
+type tokenText struct{}
 
-// Reveal returns the secret. Call it only to put the token on the wire or into
-// a firmware image, never to print it.
-func (t Token) Reveal() string { return t.s }
-
-// IsZero reports whether the token is empty.
-func (t Token) IsZero() bool { return t.s == "" }
-
-// Equal compares two tokens.
-func (t Token) Equal(u Token) bool { return t.s == u.s }
-
-// Redacted is what every printed form of a token shows: its length and last
-// two characters, so a user can tell two tokens apart without exposing either.
-func (t Token) Redacted() string {
-	if t.s == "" {
+func (tokenText) Redact(s string) string {
+	if s == "" {
 		return "<no token>"
 	}
-	if len(t.s) < 8 {
+	if len(s) < 8 {
 		return "<token redacted>"
 	}
-	return fmt.Sprintf("<token …%s, %d chars>", t.s[len(t.s)-2:], len(t.s))
+	return fmt.Sprintf("<token …%s, %d chars>", s[len(s)-2:], len(s))
 }
 
-func (t Token) String() string { return t.Redacted() }
+// NewToken wraps s as a Token. It does not validate; see ValidateToken.
+func NewToken(s string) Token { return Token{secret.New[tokenText](s)} }
 
-// GoString keeps %#v redacted too.
-func (t Token) GoString() string { return t.Redacted() }
-
-// Format makes every fmt verb print the redacted form.
-func (t Token) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.Redacted())) }
-
-// MarshalJSON writes the redacted form.
-func (t Token) MarshalJSON() ([]byte, error) { return json.Marshal(t.Redacted()) }
-
-// MarshalText writes the redacted form (TOML, YAML and friends use it).
-func (t Token) MarshalText() ([]byte, error) { return []byte(t.Redacted()), nil }
-
-// LogValue redacts the token in log/slog output.
-func (t Token) LogValue() slog.Value { return slog.StringValue(t.Redacted()) }
+// Equal compares two tokens.
+func (t Token) Equal(u Token) bool { return t == u }
 
 // ValidateToken checks the shape of a legacy Blynk token: 32 characters of
 // [A-Za-z0-9_-]. The error never contains the token.
 func ValidateToken(t Token) error {
-	if len(t.s) != 32 {
-		return fmt.Errorf("auth token must be 32 characters, got %d", len(t.s))
+	s := t.Reveal()
+	if len(s) != 32 {
+		return fmt.Errorf("auth token must be 32 characters, got %d", len(s))
 	}
-	for i := 0; i < len(t.s); i++ {
-		c := t.s[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 		if !ok {
 			return fmt.Errorf("auth token has an unexpected character at position %d (only letters, digits, '_' and '-' are allowed)", i)

@@ -1,35 +1,22 @@
 package blynk
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/blynkbridge/blynkbridge/internal/secret/secrettest"
 )
 
 func TestTokenNeverPrinted(t *testing.T) {
 	const secret = "abcdefghijklmnopqrstuvwxyz012345"
 	tok := NewToken(secret)
-	var outs []string
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
-		outs = append(outs, fmt.Sprintf(verb, tok))
-	}
-	outs = append(outs, fmt.Sprint(struct{ T Token }{tok}), fmt.Sprintf("%+v", &struct{ T Token }{tok}))
-	b, _ := json.Marshal(struct{ T Token }{tok})
-	outs = append(outs, string(b))
-	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "token", tok)
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "token", tok)
-	outs = append(outs, buf.String())
-	for _, o := range outs {
-		if strings.Contains(o, secret) || strings.Contains(o, secret[:8]) {
-			t.Fatalf("token leaked: %q", o)
-		}
-	}
+	secrettest.NeverPrinted(t, tok, secret)
+	secrettest.NeverPrinted(t, &tok, secret)
 	if tok.Reveal() != secret {
 		t.Fatal("Reveal must return the secret")
+	}
+	if got := tok.String(); got != "<token …45, 32 chars>" {
+		t.Fatalf("redacted form %q", got)
 	}
 }
 

@@ -191,13 +191,6 @@ func blynkMessage(l *line, msg string) Event {
 			e.set("ssid", target)
 			e.Summary = "joining Wi-Fi network \"" + target + "\""
 		}
-	case msg == "Connecting...":
-		id("connect-stream")
-		e.Summary = "serial/USB transport: sending the login over the serial line (a bridge such as `blynkbridge relay` must forward it)"
-	case msg == "Connected to WiFi":
-		id("wifi-connected")
-		e.set("kind", "wifi")
-		e.Summary = "Wi-Fi connected"
 	case strings.HasPrefix(msg, "IP: ") || strings.HasPrefix(msg, "My IP: "):
 		id("ip")
 		ip := msg[strings.Index(msg, ": ")+2:]
@@ -216,11 +209,6 @@ func blynkMessage(l *line, msg string) Event {
 		e.set("bytes", strings.TrimPrefix(msg, "Free RAM: "))
 		e.Severity = SevDebug
 		e.Summary = "free heap: " + strings.TrimPrefix(msg, "Free RAM: ") + " bytes"
-	case msg == "Invalid auth token" || msg == "Invalid token":
-		id("invalid-token")
-		e.Severity = SevError
-		e.Summary = "the server refused the auth token"
-		e.Detail = "The token is wrong, belongs to another server (a blynk-cloud.com token on blynk.cloud or a local server), or the device was deleted. Library 0.6+ stops retrying."
 	case strings.HasPrefix(msg, "Connect failed"):
 		id("connect-failed")
 		e.Severity = SevError
@@ -232,11 +220,6 @@ func blynkMessage(l *line, msg string) Event {
 		} else {
 			e.Summary = "login refused"
 		}
-	case msg == "Login timeout":
-		id("login-timeout")
-		e.Severity = SevWarn
-		e.Summary = "connected, but no answer to the login in time"
-		e.Detail = "The socket is up but the server did not answer: wrong port (plain vs TLS), a server that does not speak the Blynk hardware protocol there, or (axTLS 0.4.x) the leftover socket after \"Certificate doesn't match\"."
 	case strings.HasPrefix(msg, "Heartbeat timeout"):
 		id("heartbeat-timeout")
 		e.Severity = SevWarn
@@ -253,88 +236,13 @@ func blynkMessage(l *line, msg string) Event {
 			e.set("port", m[2])
 		}
 		e.Summary = "the server redirects the device to " + strings.TrimPrefix(msg, "Redirecting to ")
-	case strings.HasPrefix(msg, "Packet too big: "):
-		id("packet-too-big")
-		e.Severity = SevWarn
-		e.Summary = "received a frame larger than BLYNK_MAX_READBYTES (" + strings.TrimPrefix(msg, "Packet too big: ") + " bytes): reconnecting"
-	case strings.HasPrefix(msg, "Server: "):
-		id("server-message")
-		e.Summary = "message from the server: " + strings.TrimPrefix(msg, "Server: ")
-	case msg == "Disconnected":
-		id("disconnected")
-		e.Summary = "the sketch called Blynk.disconnect()"
-	case msg == "Cmd error":
-		id("cmd-error")
-		e.Severity = SevWarn
-		e.Summary = "writing to the server socket failed: reconnecting"
-	case strings.HasPrefix(msg, "Cmd skipped:"):
-		id("cmd-skipped")
-		e.Severity = SevDebug
-		e.Summary = "a send was skipped because the device is not connected"
 	case strings.HasPrefix(msg, "Sent ") && strings.Contains(msg, "/"):
 		id("short-write")
 		e.Severity = SevWarn
 		e.Summary = "short write to the server: " + strings.TrimPrefix(msg, "Sent ")
-	case strings.HasPrefix(msg, "Bad hdr len: "):
-		id("bad-header")
-		e.Severity = SevWarn
-		e.Summary = "short header or message id 0 received: dropping the connection"
-	case msg == "Can't read body":
-		id("short-body")
-		e.Severity = SevWarn
-		e.Summary = "frame body shorter than its length: dropping the connection"
-	case strings.HasPrefix(msg, "Invalid header type: "):
-		id("invalid-header-type")
-		e.Severity = SevWarn
-		e.Summary = "unknown command " + strings.TrimPrefix(msg, "Invalid header type: ") + " from the server: dropping the connection (wrong server or protocol)"
-	case strings.HasPrefix(msg, "Invalid internal cmd:"):
-		id("invalid-internal")
-		e.Severity = SevDebug
-		e.Summary = "unknown INTERNAL sub-command " + strings.TrimPrefix(msg, "Invalid internal cmd:")
-	case strings.HasPrefix(msg, "Waiting:"):
-		id("rate-wait")
-		e.Severity = SevDebug
-		e.Summary = "send rate limit: waiting " + strings.TrimPrefix(msg, "Waiting:") + " ms"
-	case strings.HasPrefix(msg, "Trouble detected"):
-		id("flood")
-		e.Severity = SevWarn
-		e.Summary = "flood detected: the sketch sends too many messages per second (e.g. virtualWrite in loop()); use a timer"
-	case strings.HasPrefix(msg, "No handler for writing to pin "):
-		id("no-write-handler")
-		e.Summary = "the app wrote virtual pin V" + strings.TrimPrefix(msg, "No handler for writing to pin ") + " but the sketch has no BLYNK_WRITE for it"
-	case strings.HasPrefix(msg, "No handler for reading from pin "):
-		id("no-read-handler")
-		e.Summary = "the app reads virtual pin V" + strings.TrimPrefix(msg, "No handler for reading from pin ") + " but the sketch has no BLYNK_READ for it"
-	case strings.HasPrefix(msg, "Invalid HW cmd: "), strings.HasPrefix(msg, "Invalid pin "):
-		id("invalid-hw")
-		e.Severity = SevWarn
-		e.Summary = "the server sent a hardware command the library does not understand"
-	case msg == "Certificate OK" || msg == "Fingerprint OK":
-		id("cert-ok")
-		e.set("tls", "axtls")
-		e.Summary = "TLS: the server certificate was accepted"
-	case msg == "Certificate doesn't match":
-		id("cert-mismatch")
-		e.Severity = SevError
-		e.set("tls", "axtls")
-		e.Summary = "TLS (axTLS): the server certificate failed the fingerprint + name check"
-		e.Detail = "axTLS verify() needs BOTH the SHA-1 fingerprint of the leaf certificate AND the host name to match; see the diagnosis for which one."
-	case msg == "Certificate not validated":
-		id("cert-not-validated")
-		e.Severity = SevError
-		e.set("tls", "axtls")
-		e.Summary = "TLS (axTLS, library 0.5/0.6): the certificate chain did not validate against the bundled CA"
-	case msg == "Failed to load root CA certificate!":
-		id("ca-load-failed")
-		e.Severity = SevError
-		e.Summary = "TLS: the root CA certificate could not be loaded (memory or a bad certificate)"
 	case strings.HasPrefix(msg, "Got time: "), strings.HasPrefix(msg, "NTP time: "), strings.HasPrefix(msg, "Current time: "):
 		id("time")
 		e.Summary = "clock set by NTP (TLS needs it to check certificate dates): " + msg[strings.Index(msg, ": ")+2:]
-	case msg == "Connection failed":
-		id("tls-connect-failed")
-		e.Severity = SevWarn
-		e.Summary = "TCP connect or DNS lookup to the server failed (before TLS)"
 	case strings.HasPrefix(msg, "SSL error: "):
 		id("ssl-error")
 		e.Severity = SevError
@@ -358,8 +266,102 @@ func blynkMessage(l *line, msg string) Event {
 		id("legacy")
 		e.Summary = "Blynk 0.2/0.3 library message: " + msg
 	default:
+		if c, rest, ok := lookupFixed(msg); ok {
+			id(c.id)
+			for i := 0; i+1 < len(c.fields); i += 2 {
+				e.set(c.fields[i], c.fields[i+1])
+			}
+			e.Severity, e.Summary, e.Detail = c.sev, strings.Replace(c.summary, "{}", rest, 1), c.detail
+			break
+		}
 		id("other")
 		e.Summary = "" // the sketch's own BLYNK_LOG text, or an uncatalogued line
 	}
 	return e
+}
+
+// fixedLine is a library message whose event needs no parsing: matching
+// text (or, with prefix, the start of the line) gives the catalogue id,
+// severity, summary and detail. "{}" in summary stands for the rest of the
+// line after the matched text. Keeping these as rows rather than switch
+// cases leaves blynkMessage's switch to the lines that need parsing.
+type fixedLine struct {
+	texts   []string
+	prefix  bool
+	id      string
+	sev     Severity
+	summary string
+	detail  string
+	fields  []string // extra key, value pairs
+}
+
+// fixedLines is consulted only after blynkMessage's parsing cases, in this
+// order; no text here starts a line those cases take.
+var fixedLines = []fixedLine{
+	{texts: []string{"Connecting..."}, id: "connect-stream", sev: SevInfo,
+		summary: "serial/USB transport: sending the login over the serial line (a bridge such as `blynkbridge relay` must forward it)"},
+	{texts: []string{"Connected to WiFi"}, id: "wifi-connected", sev: SevInfo, fields: []string{"kind", "wifi"},
+		summary: "Wi-Fi connected"},
+	{texts: []string{"Invalid auth token", "Invalid token"}, id: "invalid-token", sev: SevError,
+		summary: "the server refused the auth token",
+		detail:  "The token is wrong, belongs to another server (a blynk-cloud.com token on blynk.cloud or a local server), or the device was deleted. Library 0.6+ stops retrying."},
+	{texts: []string{"Login timeout"}, id: "login-timeout", sev: SevWarn,
+		summary: "connected, but no answer to the login in time",
+		detail:  "The socket is up but the server did not answer: wrong port (plain vs TLS), a server that does not speak the Blynk hardware protocol there, or (axTLS 0.4.x) the leftover socket after \"Certificate doesn't match\"."},
+	{texts: []string{"Packet too big: "}, prefix: true, id: "packet-too-big", sev: SevWarn,
+		summary: "received a frame larger than BLYNK_MAX_READBYTES ({} bytes): reconnecting"},
+	{texts: []string{"Server: "}, prefix: true, id: "server-message", sev: SevInfo,
+		summary: "message from the server: {}"},
+	{texts: []string{"Disconnected"}, id: "disconnected", sev: SevInfo,
+		summary: "the sketch called Blynk.disconnect()"},
+	{texts: []string{"Cmd error"}, id: "cmd-error", sev: SevWarn,
+		summary: "writing to the server socket failed: reconnecting"},
+	{texts: []string{"Cmd skipped:"}, prefix: true, id: "cmd-skipped", sev: SevDebug,
+		summary: "a send was skipped because the device is not connected"},
+	{texts: []string{"Bad hdr len: "}, prefix: true, id: "bad-header", sev: SevWarn,
+		summary: "short header or message id 0 received: dropping the connection"},
+	{texts: []string{"Can't read body"}, id: "short-body", sev: SevWarn,
+		summary: "frame body shorter than its length: dropping the connection"},
+	{texts: []string{"Invalid header type: "}, prefix: true, id: "invalid-header-type", sev: SevWarn,
+		summary: "unknown command {} from the server: dropping the connection (wrong server or protocol)"},
+	{texts: []string{"Invalid internal cmd:"}, prefix: true, id: "invalid-internal", sev: SevDebug,
+		summary: "unknown INTERNAL sub-command {}"},
+	{texts: []string{"Waiting:"}, prefix: true, id: "rate-wait", sev: SevDebug,
+		summary: "send rate limit: waiting {} ms"},
+	{texts: []string{"Trouble detected"}, prefix: true, id: "flood", sev: SevWarn,
+		summary: "flood detected: the sketch sends too many messages per second (e.g. virtualWrite in loop()); use a timer"},
+	{texts: []string{"No handler for writing to pin "}, prefix: true, id: "no-write-handler", sev: SevInfo,
+		summary: "the app wrote virtual pin V{} but the sketch has no BLYNK_WRITE for it"},
+	{texts: []string{"No handler for reading from pin "}, prefix: true, id: "no-read-handler", sev: SevInfo,
+		summary: "the app reads virtual pin V{} but the sketch has no BLYNK_READ for it"},
+	{texts: []string{"Invalid HW cmd: ", "Invalid pin "}, prefix: true, id: "invalid-hw", sev: SevWarn,
+		summary: "the server sent a hardware command the library does not understand"},
+	{texts: []string{"Certificate OK", "Fingerprint OK"}, id: "cert-ok", sev: SevInfo, fields: []string{"tls", "axtls"},
+		summary: "TLS: the server certificate was accepted"},
+	{texts: []string{"Certificate doesn't match"}, id: "cert-mismatch", sev: SevError, fields: []string{"tls", "axtls"},
+		summary: "TLS (axTLS): the server certificate failed the fingerprint + name check",
+		detail:  "axTLS verify() needs BOTH the SHA-1 fingerprint of the leaf certificate AND the host name to match; see the diagnosis for which one."},
+	{texts: []string{"Certificate not validated"}, id: "cert-not-validated", sev: SevError, fields: []string{"tls", "axtls"},
+		summary: "TLS (axTLS, library 0.5/0.6): the certificate chain did not validate against the bundled CA"},
+	{texts: []string{"Failed to load root CA certificate!"}, id: "ca-load-failed", sev: SevError,
+		summary: "TLS: the root CA certificate could not be loaded (memory or a bad certificate)"},
+	{texts: []string{"Connection failed"}, id: "tls-connect-failed", sev: SevWarn,
+		summary: "TCP connect or DNS lookup to the server failed (before TLS)"},
+}
+
+// lookupFixed finds msg's row in fixedLines and the rest of the line after
+// the matched text.
+func lookupFixed(msg string) (*fixedLine, string, bool) {
+	for i := range fixedLines {
+		c := &fixedLines[i]
+		for _, t := range c.texts {
+			if msg == t {
+				return c, "", true
+			}
+			if c.prefix && strings.HasPrefix(msg, t) {
+				return c, msg[len(t):], true
+			}
+		}
+	}
+	return nil, "", false
 }

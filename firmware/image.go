@@ -204,18 +204,11 @@ func parseV1(d []byte, base int, esp32 bool) (*Image, error) {
 	if n > MaxSegments {
 		return nil, imgErr(ErrTooManySegments, base+1, "segment count %d (at most %d)", n, MaxSegments)
 	}
-	sum := byte(checksumSeed)
-	for i := 0; i < n; i++ {
-		seg, next, err := readSegment(d, base, off, i)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range d[seg.DataOff : seg.DataOff+seg.Length] {
-			sum ^= b
-		}
-		im.Segments = append(im.Segments, seg)
-		off = next
+	segs, sum, off, err := readSegments(d, base, off, n, 0)
+	if err != nil {
+		return nil, err
 	}
+	im.Segments = append(im.Segments, segs...)
 	// Zero padding until the length is 15 mod 16, then the checksum byte.
 	ck := off | 15
 	if ck >= len(d) {
@@ -254,6 +247,28 @@ func (im *Image) checksumRule() string {
 		return "crc-words-zero"
 	}
 	return ""
+}
+
+// readSegments reads n consecutive segments starting at off, numbered from
+// first, and returns them with the XOR checksum of their data (the boot
+// ROM's rule, seeded with checksumSeed) and the offset after the last. v1
+// images and the RAM part of v2 images share this, so the two formats
+// cannot drift apart in what the checksum covers.
+func readSegments(d []byte, base, off, n, first int) ([]Segment, byte, int, error) {
+	segs := make([]Segment, 0, n)
+	sum := byte(checksumSeed)
+	for i := 0; i < n; i++ {
+		seg, next, err := readSegment(d, base, off, first+i)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for _, b := range d[seg.DataOff : seg.DataOff+seg.Length] {
+			sum ^= b
+		}
+		segs = append(segs, seg)
+		off = next
+	}
+	return segs, sum, off, nil
 }
 
 // readSegment reads the segment header at off (relative to the image) and
@@ -301,19 +316,12 @@ func parseV2(d []byte, base int) (*Image, error) {
 	if n > MaxSegments {
 		return nil, imgErr(ErrTooManySegments, base+inner+1, "segment count %d (at most %d)", n, MaxSegments)
 	}
-	sum := byte(checksumSeed)
-	off := inner + 8
-	for i := 0; i < n; i++ {
-		seg, nx, err := readSegment(d, base, off, i+1)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range d[seg.DataOff : seg.DataOff+seg.Length] {
-			sum ^= b
-		}
-		im.Segments = append(im.Segments, seg)
-		off = nx
+	// The inner segments are numbered after the irom0 one (index 0).
+	segs, sum, off, err := readSegments(d, base, inner+8, n, 1)
+	if err != nil {
+		return nil, err
 	}
+	im.Segments = append(im.Segments, segs...)
 	ck := off | 15
 	if ck+1+4 > len(d) {
 		return nil, imgErr(ErrTruncated, base+off, "v2 image ends before its checksum and CRC")

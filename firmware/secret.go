@@ -1,41 +1,24 @@
 package firmware
 
-import (
-	"encoding/json"
-	"fmt"
-	"log/slog"
-)
+import "github.com/blynkbridge/blynkbridge/internal/secret"
 
 // Secret is a WiFi password read from or written to a config block. Like
-// blynk.Token, every printed form (fmt verbs, JSON, slog) is redacted; only
-// Reveal gives the text, and only the block encoder calls it.
-type Secret struct{ s string }
+// blynk.Token, every printed form (fmt verbs, JSON, text, slog) is redacted
+// by internal/secret; only Reveal gives the text, and only the block encoder
+// calls it. It is its own type so a password cannot go where a token is
+// wanted.
+type Secret struct{ secret.Value[passwordText] }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{s: s} }
+// passwordText says only whether a password is set: unlike a token's, its
+// length and last characters would help a guesser and tell the user nothing.
+type passwordText struct{}
 
-// Reveal returns the secret. Never print it.
-func (p Secret) Reveal() string { return p.s }
-
-// IsZero reports whether the secret is empty.
-func (p Secret) IsZero() bool { return p.s == "" }
-
-// Redacted is what every printed form shows.
-func (p Secret) Redacted() string {
-	if p.s == "" {
+func (passwordText) Redact(s string) string {
+	if s == "" {
 		return "<none>"
 	}
 	return "<set, redacted>"
 }
 
-func (p Secret) String() string   { return p.Redacted() }
-func (p Secret) GoString() string { return p.Redacted() }
-
-// Format makes every fmt verb print the redacted form.
-func (p Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.Redacted())) }
-
-// MarshalJSON writes the redacted form.
-func (p Secret) MarshalJSON() ([]byte, error) { return json.Marshal(p.Redacted()) }
-
-// LogValue redacts in log/slog output.
-func (p Secret) LogValue() slog.Value { return slog.StringValue(p.Redacted()) }
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{secret.New[passwordText](s)} }

@@ -30,10 +30,8 @@ type ptyRig struct {
 	e    *Engine
 	link string
 
-	mu     sync.Mutex
-	data   bytes.Buffer
-	events []decode.Event
-	notes  []string
+	mu sync.Mutex
+	received
 	tr     *Tracker
 	done   chan struct{}
 	cancel context.CancelFunc
@@ -70,14 +68,7 @@ func newPTYRig(t *testing.T, opts sim.Options, reconnect bool) *ptyRig {
 			items, err := r.e.Wait(ctx)
 			r.mu.Lock()
 			for _, it := range items {
-				switch it.Kind {
-				case ItemData:
-					r.data.Write(it.Data)
-				case ItemEvent:
-					r.events = append(r.events, it.Event)
-				case ItemNote:
-					r.notes = append(r.notes, it.Note)
-				}
+				r.add(it)
 				r.tr.Observe(it, r.e.Status())
 			}
 			r.mu.Unlock()

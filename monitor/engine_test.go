@@ -15,13 +15,30 @@ import (
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
-// collector drains an engine in the background, keeping everything it got.
-type collector struct {
+// received is everything an engine published, by kind. The collector here
+// and the pty rig (e2e_test.go) both keep one.
+type received struct {
 	data   bytes.Buffer
 	events []decode.Event
 	notes  []string
-	done   chan struct{}
-	got    chan struct{}
+}
+
+func (r *received) add(it Item) {
+	switch it.Kind {
+	case ItemData:
+		r.data.Write(it.Data)
+	case ItemEvent:
+		r.events = append(r.events, it.Event)
+	case ItemNote:
+		r.notes = append(r.notes, it.Note)
+	}
+}
+
+// collector drains an engine in the background, keeping everything it got.
+type collector struct {
+	received
+	done chan struct{}
+	got  chan struct{}
 }
 
 func collect(ctx context.Context, e *Engine) *collector {
@@ -34,14 +51,7 @@ func collect(ctx context.Context, e *Engine) *collector {
 				return
 			}
 			for _, it := range items {
-				switch it.Kind {
-				case ItemData:
-					c.data.Write(it.Data)
-				case ItemEvent:
-					c.events = append(c.events, it.Event)
-				case ItemNote:
-					c.notes = append(c.notes, it.Note)
-				}
+				c.add(it)
 			}
 			select {
 			case c.got <- struct{}{}:
@@ -67,6 +77,34 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// running is an engine whose Run goroutine and collector are started by
+// start and ended by stop.
+type running struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	runErr chan error
+	c      *collector
+}
+
+func start(e *Engine) *running {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{ctx: ctx, cancel: cancel, runErr: make(chan error, 1)}
+	go func() { r.runErr <- e.Run(ctx) }()
+	r.c = collect(ctx, e)
+	return r
+}
+
+// stop cancels the engine, requires Run to end without error, and waits for
+// the collector so its results can be read without a race.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	if err := <-r.runErr; err != nil {
+		t.Fatal(err)
+	}
+	<-r.c.done
+}
+
 func newBoard(t *testing.T, boot sim.BootMode) *sim.Board {
 	t.Helper()
 	b, err := sim.New(sim.Options{Boot: boot, Flash: testFlash()})
@@ -88,23 +126,17 @@ func TestEngineResetReadsBannerAtROMBaud(t *testing.T) {
 		Decoder: decode.New(decode.Options{}),
 		RawLog:  &raw,
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	runErr := make(chan error, 1)
-	go func() { runErr <- e.Run(ctx) }()
-	c := collect(ctx, e)
+	run := start(e)
+	defer run.cancel()
+	c := run.c
 
 	waitUntil(t, "connected", func() bool { return e.Status().Connected })
-	if err := e.Reset(ctx, false); err != nil {
+	if err := e.Reset(run.ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "app output after reset", func() bool { return e.Status().BytesIn > 200 })
 	time.Sleep(200 * time.Millisecond)
-	cancel()
-	if err := <-runErr; err != nil {
-		t.Fatal(err)
-	}
-	<-c.done
+	run.stop(t)
 	var banner bool
 	for _, ev := range c.events {
 		if ev.Kind == decode.KindROMBanner && ev.Fields["rst_cause"] == "2" {
@@ -141,11 +173,8 @@ func TestEngineReconnectsAfterUnplugOverPTY(t *testing.T) {
 	}
 	open := func(ctx context.Context) (serialio.Port, error) { return serialio.Open(ctx, link, 115200) }
 	e := New(Options{Open: open, Reconnect: true, ReconnectPoll: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	runErr := make(chan error, 1)
-	go func() { runErr <- e.Run(ctx) }()
-	c := collect(ctx, e)
+	run := start(e)
+	defer run.cancel()
 	waitUntil(t, "connected", func() bool { return e.Status().Connected })
 	waitUntil(t, "some bytes", func() bool { return e.Status().BytesIn > 0 })
 	b.Unplug()
@@ -156,12 +185,8 @@ func TestEngineReconnectsAfterUnplugOverPTY(t *testing.T) {
 	waitUntil(t, "reconnected", func() bool { s := e.Status(); return s.Connected && s.Gaps == 1 })
 	before := e.Status().BytesIn
 	waitUntil(t, "bytes after replug", func() bool { return e.Status().BytesIn > before })
-	cancel()
-	if err := <-runErr; err != nil {
-		t.Fatal(err)
-	}
-	<-c.done
-	joined := strings.Join(c.notes, "\n")
+	run.stop(t)
+	joined := strings.Join(run.c.notes, "\n")
 	if !strings.Contains(joined, "unplugged") || !strings.Contains(joined, "board back after") {
 		t.Fatalf("notes: %s", joined)
 	}

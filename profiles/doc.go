@@ -7,5 +7,5 @@
 // It does not know what the settings do: commands read them through their
 // flags, which Fill (via cmd/blynkbridge's applyProfile) fills in. It does not
 // open ports; it only turns a USB serial number, by-id name or VID:PID into a
-// device path (on Linux, from sysfs).
+// device path, asking serialio (which owns finding boards) for the match.
 package profiles

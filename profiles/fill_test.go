@@ -8,6 +8,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
 func flagsOf(names ...string) func(string) bool {
@@ -195,60 +196,28 @@ func TestRelayOptions(t *testing.T) {
 	}
 }
 
-// fakeSysfs builds the part of /sys a USB serial port shows.
-func fakeSysfs(t *testing.T, root string, tty, vid, pid, serial, driver string) {
-	t.Helper()
-	usb := filepath.Join(root, "sys/devices/pci0000:00/usb1/1-1."+tty)
-	iface := filepath.Join(usb, "1-1:1.0")
-	dev := filepath.Join(iface, tty)
-	drv := filepath.Join(root, "sys/bus/usb-serial/drivers", driver)
-	for _, d := range []string{dev, drv, filepath.Join(root, "sys/class/tty", tty)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
+// TestResolvePortByUSB matches usb_serial and vid_pid through serialio's
+// matcher, over a fake port list (two CH340s without serial numbers and a
+// CP2102 with one).
+func TestResolvePortByUSB(t *testing.T) {
+	ports := []serialio.PortInfo{
+		{Path: "/dev/ttyUSB0", USB: true, VID: "1a86", PID: "7523"},
+		{Path: "/dev/ttyUSB1", USB: true, VID: "10c4", PID: "ea60", Serial: "0001"},
+		{Path: "/dev/ttyUSB2", USB: true, VID: "1a86", PID: "7523"},
 	}
-	w := func(p, s string) {
-		if err := os.WriteFile(p, []byte(s+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w(filepath.Join(usb, "idVendor"), vid)
-	w(filepath.Join(usb, "idProduct"), pid)
-	if serial != "" {
-		w(filepath.Join(usb, "serial"), serial)
-	}
-	rel, _ := filepath.Rel(filepath.Join(root, "sys/class/tty", tty), dev)
-	if err := os.Symlink(rel, filepath.Join(root, "sys/class/tty", tty, "device")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(drv, filepath.Join(dev, "driver")); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestResolvePortFromSysfs(t *testing.T) {
-	root := t.TempDir()
-	fakeSysfs(t, root, "ttyUSB0", "1a86", "7523", "", "ch341-uart")
-	fakeSysfs(t, root, "ttyUSB1", "10c4", "ea60", "0001", "cp210x")
-	fakeSysfs(t, root, "ttyUSB2", "1a86", "7523", "", "ch341-uart")
-	_ = os.MkdirAll(filepath.Join(root, "sys/class/tty/tty0"), 0o755) // no device: skipped
-	ports, err := ScanSysfs(root)
-	if err != nil || len(ports) != 3 || ports[1].Serial != "0001" || ports[1].Driver != "cp210x" || ports[0].VID != 0x1a86 {
-		t.Fatalf("%v %+v", err, ports)
-	}
-	old := ListUSB
-	t.Cleanup(func() { ListUSB = old })
-	ListUSB = func() ([]USBPort, error) { return ScanSysfs(root) }
+	old := resolve
+	t.Cleanup(func() { resolve = old })
+	resolve = func(spec string) (serialio.PortInfo, error) { return serialio.ResolveAmong(spec, ports) }
 	m := fillMap(t, "monitor", []string{"port"}, nil, nil, &Profile{Name: "s", USBSerial: "0001"})
 	if m["port"].Value != "/dev/ttyUSB1" {
 		t.Fatalf("usb_serial: %v", m)
 	}
-	_, err = Fill("monitor", flagsOf("port"), flagsOf(), envOf(nil), &Profile{Name: "v", VIDPID: "1a86:7523"})
-	if bberr.CodeOf(err) != bberr.PortNotFound || !strings.Contains(err.Error(), "2 ports match") {
+	_, err := Fill("monitor", flagsOf("port"), flagsOf(), envOf(nil), &Profile{Name: "v", VIDPID: "1a86:7523"})
+	if bberr.CodeOf(err) != bberr.PortNotFound || !strings.Contains(err.Error(), "2 ports match VID:PID 1a86:7523 (/dev/ttyUSB0, /dev/ttyUSB2)") {
 		t.Fatalf("ambiguous: %v", err)
 	}
 	_, err = Fill("monitor", flagsOf("port"), flagsOf(), envOf(nil), &Profile{Name: "v", USBSerial: "nope"})
-	if bberr.CodeOf(err) != bberr.PortNotFound {
+	if bberr.CodeOf(err) != bberr.PortNotFound || !strings.Contains(err.Error(), `profile "v": no connected port with USB serial "nope"`) {
 		t.Fatalf("missing: %v", err)
 	}
 	m = fillMap(t, "monitor", []string{"port"}, nil, nil, &Profile{Name: "b", ByID: "usb-1a86_USB_Serial-if00-port0"})

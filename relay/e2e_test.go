@@ -32,6 +32,16 @@ func boardOnline(t *testing.T, b *sim.Board, link string, s *blynktest.Server, o
 	return run
 }
 
+// waitOnline waits until s has accepted the board's login and the relay
+// reports the board online: the starting point of the unplug and reset tests.
+func waitOnline(t *testing.T, s *blynktest.Server, run *running) {
+	t.Helper()
+	if r, err := s.WaitLogin(ctxT(t, 20*time.Second)); err != nil || r.Detail != "ok" {
+		t.Fatalf("login: %v %v", r, err)
+	}
+	waitStats(t, run.r, 0, 5*time.Second, "online", func(st Stats) bool { return st.State == StateOnline })
+}
+
 func TestEndToEndOverPTY(t *testing.T) {
 	s := startServer(t, "", testToken)
 	b, link := streamBoard(t, blynkfw.Config{WriteEvery: 200 * time.Millisecond, Heartbeat: 1, TimeoutMS: 1000})
@@ -167,11 +177,7 @@ func TestUnplugReplug(t *testing.T) {
 	s := startServer(t, "", testToken)
 	b, link := streamBoard(t, blynkfw.Config{WriteEvery: 200 * time.Millisecond})
 	run := boardOnline(t, b, link, s, Options{})
-	ctx := ctxT(t, 20*time.Second)
-	if r, err := s.WaitLogin(ctx); err != nil || r.Detail != "ok" {
-		t.Fatalf("login: %v %v", r, err)
-	}
-	waitStats(t, run.r, 0, 5*time.Second, "online", func(st Stats) bool { return st.State == StateOnline })
+	waitOnline(t, s, run)
 	b.Unplug()
 	waitStats(t, run.r, 0, 5*time.Second, "port lost", func(st Stats) bool { return st.Unplugs == 1 && st.State == StateWaitBoard })
 	time.Sleep(200 * time.Millisecond)
@@ -200,11 +206,7 @@ func TestBoardReset(t *testing.T) {
 	s := startServer(t, "", testToken)
 	b, link := streamBoard(t, blynkfw.Config{WriteEvery: 200 * time.Millisecond})
 	run := boardOnline(t, b, link, s, Options{})
-	ctx := ctxT(t, 20*time.Second)
-	if r, err := s.WaitLogin(ctx); err != nil || r.Detail != "ok" {
-		t.Fatalf("login: %v %v", r, err)
-	}
-	waitStats(t, run.r, 0, 5*time.Second, "online", func(st Stats) bool { return st.State == StateOnline })
+	waitOnline(t, s, run)
 	b.PressReset()
 	st := waitStats(t, run.r, 0, 10*time.Second, "login after reset", func(st Stats) bool { return st.LoginsOK == 2 && st.State == StateOnline })
 	if st.BoardLogins != 2 || st.Replays != 0 || st.Unplugs != 0 {

@@ -100,6 +100,13 @@ func joinSentinel(sentinel, cause error) error {
 	return fmt.Errorf("%w: %w", sentinel, cause)
 }
 
+// sentinelError is the *bberr.Error of every failure that carries no data
+// beyond its message: errors.Is finds both the serialio sentinel and the OS
+// cause in it, and the exit code and hint travel with it.
+func sentinelError(code bberr.Code, sentinel, cause error, msg, hint string) *bberr.Error {
+	return &bberr.Error{Code: code, Msg: msg, Hint: hint, Err: joinSentinel(sentinel, cause)}
+}
+
 // permInfo is what the permission hint needs to know about the device file
 // and the user; devicePermInfo fills it per platform, tests fill it by hand.
 type permInfo struct {
@@ -114,12 +121,7 @@ func permissionError(path string, cause error, pi permInfo) *bberr.Error {
 	if pi.Group != "" {
 		msg += fmt.Sprintf(" (owned by group %s, mode %04o)", pi.Group, pi.Mode.Perm())
 	}
-	return &bberr.Error{
-		Code: bberr.Permission,
-		Msg:  msg,
-		Hint: permissionHint(path, pi),
-		Err:  joinSentinel(ErrPermission, cause),
-	}
+	return sentinelError(bberr.Permission, ErrPermission, cause, msg, permissionHint(path, pi))
 }
 
 // permissionHint says what to do, from most to least likely: not in the
@@ -179,30 +181,21 @@ func (e *BusyError) Unwrap() []error {
 }
 
 func unpluggedError(path, op string, cause error) *bberr.Error {
-	return &bberr.Error{
-		Code: bberr.Unplugged,
-		Msg:  fmt.Sprintf("serial port %s disappeared during %s (board unplugged?)", path, op),
-		Hint: "check the USB cable and plug the board back in; a board that drops off by itself may need a better cable or a powered hub",
-		Err:  joinSentinel(ErrUnplugged, cause),
-	}
+	return sentinelError(bberr.Unplugged, ErrUnplugged, cause,
+		fmt.Sprintf("serial port %s disappeared during %s (board unplugged?)", path, op),
+		"check the USB cable and plug the board back in; a board that drops off by itself may need a better cable or a powered hub")
 }
 
 func noModemLinesError(path string, cause error) *bberr.Error {
-	return &bberr.Error{
-		Code: bberr.NoResponse,
-		Msg:  fmt.Sprintf("%s has no DTR/RTS modem lines, so the board cannot be reset from here", path),
-		Hint: "reset the board into download mode by hand: hold FLASH (GPIO0) low, press and release RESET, then release FLASH",
-		Err:  joinSentinel(ErrNoModemLines, cause),
-	}
+	return sentinelError(bberr.NoResponse, ErrNoModemLines, cause,
+		fmt.Sprintf("%s has no DTR/RTS modem lines, so the board cannot be reset from here", path),
+		"reset the board into download mode by hand: hold FLASH (GPIO0) low, press and release RESET, then release FLASH")
 }
 
 func notSerialError(path string, cause error) *bberr.Error {
-	return &bberr.Error{
-		Code: bberr.PortNotFound,
-		Msg:  fmt.Sprintf("%s is not a serial port", path),
-		Hint: "pick a serial device: `blynkbridge ports` lists them",
-		Err:  joinSentinel(ErrNotFound, cause),
-	}
+	return sentinelError(bberr.PortNotFound, ErrNotFound, cause,
+		fmt.Sprintf("%s is not a serial port", path),
+		"pick a serial device: `blynkbridge ports` lists them")
 }
 
 // classifyOpen turns whatever opening path produced into one *bberr.Error.

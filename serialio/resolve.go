@@ -45,6 +45,13 @@ func pathExists(p string) bool {
 	return err == nil
 }
 
+// ResolveAmong is Resolve over ports the caller already has (a listing it
+// made, or a test's fake), so code that matches boards by USB details, such
+// as profiles' usb_serial and vid_pid, does not need its own matcher.
+func ResolveAmong(spec string, ports []PortInfo) (PortInfo, error) {
+	return resolveIn(spec, ports, pathExists)
+}
+
 // resolveIn is Resolve over a given list and file system view (for tests).
 func resolveIn(spec string, ports []PortInfo, exists func(string) bool) (PortInfo, error) {
 	spec = strings.TrimSpace(spec)
@@ -202,12 +209,9 @@ func waitFor(ctx context.Context, ident Identity, poll time.Duration, list func(
 			if errors.Is(ctx.Err(), context.Canceled) {
 				return PortInfo{}, ctx.Err()
 			}
-			return PortInfo{}, &bberr.Error{
-				Code: bberr.Unplugged,
-				Msg:  fmt.Sprintf("board %s did not come back", ident),
-				Hint: "plug the board back in (same USB socket if it has no serial number), then run the command again",
-				Err:  joinSentinel(ErrUnplugged, ctx.Err()),
-			}
+			return PortInfo{}, sentinelError(bberr.Unplugged, ErrUnplugged, ctx.Err(),
+				fmt.Sprintf("board %s did not come back", ident),
+				"plug the board back in (same USB socket if it has no serial number), then run the command again")
 		case <-t.C:
 		}
 	}

@@ -24,11 +24,12 @@ func init() {
 	register(&cli.Command{
 		Name:  "cert",
 		Usage: "check fingerprints, inspect a server's certificate for an ESP8266, make certificates for a local Blynk server",
+		// HideHelpCommand on every leaf: urfave/cli would add a "help"
+		// subcommand on first run, and normalizeArgs would then take the
+		// leaf for a parent.
 		Subcommands: []*cli.Command{
 			{
-				Name: "check",
-				// No "help" subcommand: urfave/cli would add one on first run,
-				// and normalizeArgs would then take this leaf for a parent.
+				Name:            "check",
 				HideHelpCommand: true,
 				Usage:           "check a pasted fingerprint for invisible or look-alike characters and print it in every form",
 				ArgsUsage:       "TEXT|-",
@@ -38,9 +39,7 @@ func init() {
 				Action: certCheck,
 			},
 			{
-				Name: "fingerprint",
-				// No "help" subcommand: urfave/cli would add one on first run,
-				// and normalizeArgs would then take this leaf for a parent.
+				Name:            "fingerprint",
 				HideHelpCommand: true,
 				Usage:           "fetch a server's certificate and explain what an ESP8266 will do with it",
 				ArgsUsage:       "HOST:PORT",
@@ -55,9 +54,7 @@ func init() {
 				Action: certFingerprint,
 			},
 			{
-				Name: "new",
-				// No "help" subcommand: urfave/cli would add one on first run,
-				// and normalizeArgs would then take this leaf for a parent.
+				Name:            "new",
 				HideHelpCommand: true,
 				Usage:           "make a local CA and a server certificate for a local Blynk server",
 				Flags: []cli.Flag{
@@ -78,9 +75,14 @@ func init() {
 	})
 }
 
+// writeJSON prints one indented --json report; the cert, image and profile
+// commands share it so their output looks alike. HTML escaping is off so
+// that "<U+200E>" and a redacted "<token …45, 32 chars>" stay readable
+// (the decoded values are the same either way).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

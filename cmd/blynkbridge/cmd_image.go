@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,13 +86,6 @@ func init() {
 	})
 }
 
-func imageJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // "<token …45, 32 chars>" stays readable
-	return enc.Encode(v)
-}
-
 // imageArg returns the one positional argument.
 func imageArg(c *cli.Context, what string) (string, error) {
 	if c.NArg() != 1 {
@@ -114,11 +106,57 @@ func imageRead(path string) ([]byte, error) {
 	return b, nil
 }
 
+// imageReadBin reads a flash image, refusing an ELF (a common mix-up: the
+// build leaves both side by side) with the command that converts it; why
+// ends the message.
+func imageReadBin(path, why string) ([]byte, error) {
+	data, err := imageRead(path)
+	if err != nil {
+		return nil, err
+	}
+	if firmware.IsELF(data) {
+		return nil, bberr.New(bberr.BadInput, "convert it first: blynkbridge image build "+path+" -o fw.bin", "%s is an ELF file%s", path, why)
+	}
+	return data, nil
+}
+
+// imageInOut returns the one positional input file and --output, refusing
+// an existing output up front so that no work is done for a file that will
+// not be written (imageWrite checks again, for one that appears meanwhile).
+func imageInOut(c *cli.Context, what string) (in, out string, err error) {
+	if in, err = imageArg(c, what); err != nil {
+		return "", "", err
+	}
+	out = c.String("output")
+	if err := refuseOverwrite(out, c.Bool("force")); err != nil {
+		return "", "", err
+	}
+	return in, out, nil
+}
+
+func refuseOverwrite(path string, force bool) error {
+	if _, err := os.Lstat(path); err == nil && !force {
+		return bberr.New(bberr.Usage, "choose another name or add --force", "%s exists; not overwriting it", path)
+	}
+	return nil
+}
+
+// imageWriteVerified writes an image made by patch or build to --output.
+// It verifies every seal right before writing, even though Patch and
+// FromELF verify their results, because a file whose seals do not verify
+// must never be written.
+func imageWriteVerified(c *cli.Context, out string, image []byte) error {
+	if err := firmware.Verify(image); err != nil {
+		return err
+	}
+	return imageWrite(out, image, c.Bool("force"))
+}
+
 // imageWrite writes data atomically (temp file + rename in the same
 // directory), refusing to replace an existing file without force.
 func imageWrite(path string, data []byte, force bool) error {
-	if _, err := os.Lstat(path); err == nil && !force {
-		return bberr.New(bberr.Usage, "choose another name or add --force", "%s exists; not overwriting it", path)
+	if err := refuseOverwrite(path, force); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -147,12 +185,9 @@ func imageInfo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := imageRead(path)
+	data, err := imageReadBin(path, ", not a flash image")
 	if err != nil {
 		return err
-	}
-	if firmware.IsELF(data) {
-		return bberr.New(bberr.BadInput, "convert it first: blynkbridge image build "+path+" -o fw.bin", "%s is an ELF file, not a flash image", path)
 	}
 	in, err := firmware.Inspect(data)
 	if err != nil {
@@ -160,7 +195,7 @@ func imageInfo(c *cli.Context) error {
 	}
 	w := c.App.Writer
 	if c.Bool("json") {
-		if err := imageJSON(w, in); err != nil {
+		if err := writeJSON(w, in); err != nil {
 			return err
 		}
 	} else {
@@ -355,20 +390,13 @@ type patchReport struct {
 }
 
 func imagePatch(c *cli.Context) error {
-	in, err := imageArg(c, "input image")
+	in, out, err := imageInOut(c, "input image")
 	if err != nil {
 		return err
 	}
-	out := c.String("output")
-	if _, err := os.Lstat(out); err == nil && !c.Bool("force") {
-		return bberr.New(bberr.Usage, "choose another name or add --force", "%s exists; not overwriting it", out)
-	}
-	data, err := imageRead(in)
+	data, err := imageReadBin(in, "; patch the .bin")
 	if err != nil {
 		return err
-	}
-	if firmware.IsELF(data) {
-		return bberr.New(bberr.BadInput, "convert it first: blynkbridge image build "+in+" -o fw.bin", "%s is an ELF file; patch the .bin", in)
 	}
 	s, err := imageSettings(c)
 	if err != nil {
@@ -381,12 +409,7 @@ func imagePatch(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Patch verifies its result; check once more right before writing,
-	// because a file whose seals do not verify must never be written.
-	if err := firmware.Verify(p.Image); err != nil {
-		return err
-	}
-	if err := imageWrite(out, p.Image, c.Bool("force")); err != nil {
+	if err := imageWriteVerified(c, out, p.Image); err != nil {
 		return err
 	}
 	info, _ := firmware.Inspect(p.Image)
@@ -417,7 +440,7 @@ func imagePatch(c *cli.Context) error {
 	}
 	w := c.App.Writer
 	if c.Bool("json") {
-		return imageJSON(w, rep)
+		return writeJSON(w, rep)
 	}
 	fmt.Fprintf(w, "Patched %s -> %s (%s, %d bytes)\n", in, out, rep.Layout, rep.Size)
 	if cf := rep.Config; cf != nil && (s.Host != nil || s.Token != nil || s.Fingerprint != nil || s.TLS != nil || s.SSID != nil || s.Password != nil) {
@@ -465,7 +488,7 @@ func imageStrings(c *cli.Context) error {
 			if rep.Strings == nil {
 				rep.Strings = []firmware.StringHit{}
 			}
-			return imageJSON(w, rep)
+			return writeJSON(w, rep)
 		}
 		for _, s := range rep.Strings {
 			fmt.Fprintf(w, "0x%08X %s\n", s.Offset, s.Text)
@@ -483,7 +506,7 @@ func imageStrings(c *cli.Context) error {
 		if rep.Fingerprints == nil {
 			rep.Fingerprints = []firmware.FingerprintHit{}
 		}
-		if err := imageJSON(w, rep); err != nil {
+		if err := writeJSON(w, rep); err != nil {
 			return err
 		}
 	} else {
@@ -522,13 +545,9 @@ type buildReport struct {
 }
 
 func imageBuild(c *cli.Context) error {
-	in, err := imageArg(c, "ELF file")
+	in, out, err := imageInOut(c, "ELF file")
 	if err != nil {
 		return err
-	}
-	out := c.String("output")
-	if _, err := os.Lstat(out); err == nil && !c.Bool("force") {
-		return bberr.New(bberr.Usage, "choose another name or add --force", "%s exists; not overwriting it", out)
 	}
 	var opt firmware.BuildOptions
 	if opt.FlashMode, err = firmware.ParseFlashMode(c.String("flash-mode")); err != nil {
@@ -554,16 +573,13 @@ func imageBuild(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := firmware.Verify(b.Image); err != nil {
-		return err
-	}
-	if err := imageWrite(out, b.Image, c.Bool("force")); err != nil {
+	if err := imageWriteVerified(c, out, b.Image); err != nil {
 		return err
 	}
 	rep := buildReport{V: imageJSONVersion, In: in, Out: out, Size: len(b.Image), Layout: b.Layout, FlashOffset: b.FlashOffset, Sections: b.Sections}
 	w := c.App.Writer
 	if c.Bool("json") {
-		return imageJSON(w, rep)
+		return writeJSON(w, rep)
 	}
 	fmt.Fprintf(w, "Wrote %s: %d bytes, %s, segments %s\n", out, rep.Size, rep.Layout, strings.Join(rep.Sections, " "))
 	if b.FlashOffset == 0 {

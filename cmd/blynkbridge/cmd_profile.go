@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -492,9 +491,7 @@ func profileList(c *cli.Context) error {
 			p, _ := f.Get(n)
 			out.Profiles = append(out.Profiles, toJSON(p, f.Default))
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(w, out)
 	case c.Bool("quiet"):
 		for _, n := range f.Names() {
 			fmt.Fprintln(w, n)
@@ -546,9 +543,7 @@ func profileShow(c *cli.Context) error {
 		return bberr.New(bberr.Usage, "name one (blynkbridge profile show NAME) or set a default with: blynkbridge profile use NAME", "no default profile in %s", f.Path)
 	}
 	if c.Bool("json") {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(c.App.Writer, struct {
 			V int `json:"v"`
 			profileJSON
 		}{1, toJSON(p, f.Default)})
@@ -595,25 +590,28 @@ func profileShow(c *cli.Context) error {
 }
 
 func profileRm(c *cli.Context) error {
-	name, err := oneArg(c, "NAME")
-	if err != nil {
-		return err
-	}
-	f, err := loadProfiles(c)
-	if err != nil {
-		return err
-	}
-	if !f.Remove(name) {
-		return bberr.New(bberr.BadInput, "run blynkbridge profile list to see the profiles", "no profile %q in %s", name, f.Path)
-	}
-	if err := f.Save(); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.Writer, "removed profile %s\n", name)
-	return nil
+	return editProfiles(c, func(f *profiles.File, name string) (string, error) {
+		if !f.Remove(name) {
+			return "", bberr.New(bberr.BadInput, "run blynkbridge profile list to see the profiles", "no profile %q in %s", name, f.Path)
+		}
+		return "removed profile " + name, nil
+	})
 }
 
 func profileUse(c *cli.Context) error {
+	return editProfiles(c, func(f *profiles.File, name string) (string, error) {
+		if _, err := f.Select(name); err != nil {
+			return "", err
+		}
+		f.Default = name
+		return "default profile: " + name, nil
+	})
+}
+
+// editProfiles is what profile rm and use share: one NAME argument, load
+// the file, change it, save it (atomically, by File.Save), then print what
+// edit says was done. Nothing is saved when edit fails.
+func editProfiles(c *cli.Context, edit func(f *profiles.File, name string) (done string, err error)) error {
 	name, err := oneArg(c, "NAME")
 	if err != nil {
 		return err
@@ -622,14 +620,14 @@ func profileUse(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Select(name); err != nil {
+	done, err := edit(f, name)
+	if err != nil {
 		return err
 	}
-	f.Default = name
 	if err := f.Save(); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "default profile: %s\n", name)
+	fmt.Fprintln(c.App.Writer, done)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/profiles"
+	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
 // Status of one check.
@@ -54,13 +55,17 @@ type System struct {
 	Baud74880 func() error
 	// Ports, if set, are the ports to check instead of those found under /dev.
 	Ports []string
+	// ListPorts, if set, describes the ports found (USB ids, bridge chip).
+	// It is serialio.List in production: serialio is the one place that
+	// reads USB details, so the doctor names a board as `ports` does.
+	ListPorts func() ([]serialio.PortInfo, error)
 	// ConfigPath is the profiles file to check ("" = skip).
 	ConfigPath string
 }
 
 // Real describes the running system.
 func Real() System {
-	s := System{GOOS: runtime.GOOS, Root: "/", UID: os.Getuid(), Owner: statOwner, GroupName: groupName, Baud74880: try74880}
+	s := System{GOOS: runtime.GOOS, Root: "/", UID: os.Getuid(), Owner: statOwner, GroupName: groupName, Baud74880: try74880, ListPorts: serialio.List}
 	if u, err := user.Current(); err == nil {
 		s.Username = u.Username
 	}
@@ -143,13 +148,16 @@ var bridgeModules = []struct{ mod, chip string }{
 
 func (s System) checkPorts(ports []string) []Finding {
 	if len(ports) > 0 {
+		var usb []serialio.PortInfo
+		if s.ListPorts != nil {
+			usb, _ = s.ListPorts() // a description only: a failed listing leaves bare paths
+		}
 		desc := make([]string, len(ports))
-		usb, _ := profiles.ScanSysfs(s.Root)
 		for i, p := range ports {
 			desc[i] = p
 			for _, u := range usb {
-				if u.Dev == p {
-					desc[i] = fmt.Sprintf("%s (%04x:%04x %s)", p, u.VID, u.PID, u.Driver)
+				if u.Path == p && u.VID != "" {
+					desc[i] = fmt.Sprintf("%s (%s)", p, strings.TrimSpace(u.VID+":"+u.PID+" "+u.Chip))
 				}
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/creack/pty"
+
+	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
 // fakeSystem is a Linux box under a temp dir: one CH340 port owned by
@@ -73,6 +75,21 @@ func TestNotInGroup(t *testing.T) {
 	s.GIDs = []int{1000}
 	s.UID = 0
 	find(t, Run(s), "permission", OK)
+}
+
+func TestPortsDescribed(t *testing.T) {
+	s := fakeSystem(t)
+	f := find(t, Run(s), "ports", OK)
+	if f.Summary != "serial ports: /dev/ttyUSB0" {
+		t.Fatalf("no listing: %+v", f)
+	}
+	s.ListPorts = func() ([]serialio.PortInfo, error) {
+		return []serialio.PortInfo{{Path: "/dev/ttyUSB0", USB: true, VID: "1a86", PID: "7523", Chip: "CH340"}}, nil
+	}
+	f = find(t, Run(s), "ports", OK)
+	if f.Summary != "serial ports: /dev/ttyUSB0 (1a86:7523 CH340)" {
+		t.Fatalf("described: %+v", f)
+	}
 }
 
 func TestBrltty(t *testing.T) {
