@@ -128,10 +128,14 @@ func runSim(c *cli.Context) error {
 	}
 	b.PowerOn()
 	fmt.Fprintln(out, "powered on; Ctrl-C to stop")
+	// A pty has no DTR/RTS, so a flasher cannot reset this board into its
+	// loader: say how to do it by hand, as one would hold FLASH and press RST.
+	fmt.Fprintf(out, "to flash over the pty: press d here, or kill -USR2 %d (reset into the loader); r or kill -USR1 %d resets into the sketch\n", os.Getpid(), os.Getpid())
 
-	usr1 := make(chan os.Signal, 1)
-	notifyResetSignal(usr1)
+	usr1, usr2 := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	notifyResetSignal(usr1, usr2)
 	defer signal.Stop(usr1)
+	defer signal.Stop(usr2)
 	keys := make(chan string, 4)
 	if f, ok := c.App.Reader.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		go readKeys(f, keys)
@@ -159,6 +163,8 @@ func runSim(c *cli.Context) error {
 			return nil
 		case <-usr1:
 			b.PressReset()
+		case <-usr2:
+			resetIntoLoader(ctx, b, boot)
 		case <-crashC:
 			if b.Crash(kind) == nil {
 				fmt.Fprintf(out, "crash: %s\n", kind)
@@ -172,10 +178,7 @@ func runSim(c *cli.Context) error {
 			case "r":
 				b.PressReset()
 			case "d":
-				b.PressFlashButton(true)
-				b.PressReset()
-				sleepOrDone(ctx, 50*time.Millisecond)
-				b.PressFlashButton(boot == sim.BootDownload)
+				resetIntoLoader(ctx, b, boot)
 			case "c":
 				reportCrash(out, b.Crash(sim.RestartException))
 			case "w":
@@ -214,4 +217,13 @@ func sleepOrDone(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// resetIntoLoader does by hand what a flasher's DTR/RTS sequence does: hold
+// FLASH (GPIO0 low), press RST, release FLASH back to the --boot strap.
+func resetIntoLoader(ctx context.Context, b *sim.Board, boot sim.BootMode) {
+	b.PressFlashButton(true)
+	b.PressReset()
+	sleepOrDone(ctx, 50*time.Millisecond)
+	b.PressFlashButton(boot == sim.BootDownload)
 }
