@@ -433,8 +433,10 @@ func pad(rows []string, height int) []string {
 
 // wrap breaks text into lines of at most width columns at spaces.
 func wrap(text string, width int) []string {
-	if width < 10 {
-		width = 10
+	// Honour narrow widths (a note is wrapped at width-3): a larger floor
+	// made rows wider than the terminal. 2 keeps a wide rune progressing.
+	if width < 2 {
+		width = 2
 	}
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
