@@ -76,8 +76,8 @@ type Board struct {
 	stubBaud bool    // a stub runs: the UART keeps its rate (no autobaud)
 	dev      *device // the running sketch's device, for Crash
 
-	rx     *byteQueue // board UART receive FIFO
-	txPace pacer
+	rx *byteQueue // board UART receive FIFO
+	tx *wire      // board UART -> hosts, with the timing model on
 
 	sinkMu sync.Mutex
 	sinks  map[sink]struct{}
@@ -113,6 +113,7 @@ func New(opts Options) (*Board, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	b.tx = newWire(b.toHosts)
 	if b.mac == ([6]byte{}) {
 		b.mac = DefaultMAC
 	}
@@ -346,6 +347,7 @@ func (b *Board) stopEpochLocked() {
 	}
 	b.epochCancel, b.epochDone = nil, nil
 	b.rx.clear()
+	b.tx.drop() // the UART stops mid-byte; its FIFO is lost
 	b.stMu.Lock()
 	b.dev = nil
 	b.loader = false
@@ -382,6 +384,9 @@ func (b *Board) epoch(ctx context.Context, cause int, download bool) {
 		if cause == causeWDT || cause == causeSoftRst {
 			b.rstCause.Store(int32(cause))
 		}
+		if err := b.drainTx(ctx); err != nil {
+			return
+		}
 		if err := sleepCtx(ctx, rebootDelay); err != nil {
 			return
 		}
@@ -392,20 +397,38 @@ func (b *Board) epoch(ctx context.Context, cause int, download bool) {
 // the chip); it also keeps a crash loop from spinning.
 const rebootDelay = 10 * time.Millisecond
 
-// send transmits p from the board's UART at baud: it costs wire time (when
-// the timing model is on) and every attached host receives what its own
-// UART setting makes of it.
+// send transmits p from the board's UART at baud. With the timing model on
+// the bytes are booked on the line and reach the hosts after their wire
+// time, and send returns once they fit in the UART's TX FIFO (so a sender
+// is held to the line rate); without it every host has them at once.
 func (b *Board) send(ctx context.Context, p []byte, baud int) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if b.opts.Timing {
-		if err := b.txPace.wait(ctx, len(p), baud); err != nil {
-			return err
-		}
-	} else if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if !b.opts.Timing {
+		b.toHosts(p, baud)
+		return nil
+	}
+	b.tx.book(p, baud)
+	return b.tx.waitAhead(ctx, txWindow(baud))
+}
+
+// drainTx waits until everything sent has left the line: the boot paths
+// call it before a quiet gap the host relies on (ROM -> sketch baud
+// switch, reboot), so the gap is on the wire and not eaten by the FIFO.
+func (b *Board) drainTx(ctx context.Context) error {
+	if !b.opts.Timing {
+		return ctx.Err()
+	}
+	return b.tx.waitAhead(ctx, 0)
+}
+
+// toHosts gives bytes the board sent at baud to every attached host, as
+// its own UART setting makes of them.
+func (b *Board) toHosts(p []byte, baud int) {
 	b.sinkMu.Lock()
 	sinks := make([]sink, 0, len(b.sinks))
 	for s := range b.sinks {
@@ -420,7 +443,6 @@ func (b *Board) send(ctx context.Context, p []byte, baud int) error {
 			s.deliver(Resample(p, baud, hb))
 		}
 	}
-	return nil
 }
 
 // fromHost is called with bytes a host sent at hostBaud, after their wire
@@ -555,6 +577,7 @@ func (b *Board) Close() error {
 	b.powered = false
 	b.setState(Off)
 	b.ctl.Unlock()
+	b.tx.stop()
 	close(b.stopSync)
 	b.wg.Wait()
 	b.sinkMu.Lock()

@@ -54,7 +54,7 @@ func TestPowerOnRunBlankFlash(t *testing.T) {
 	b := newBoard(t, Options{Boot: BootRun})
 	p := b.HostPort()
 	p.SetBaud(ROMBaud)
-	b.PressReset()
+	cleanReset(b, p)
 	got := readUntil(t, p, "ets_main.c", time.Second)
 	if !bytes.Contains(got, []byte(Banner(2, false))) {
 		t.Fatalf("no banner in %q", got)
@@ -92,8 +92,8 @@ func TestResetCircuit(t *testing.T) {
 
 	// Hard reset (RTS pulse, DTR de-asserted): GPIO0 high, flash boot.
 	p.SetBaud(ROMBaud)
-	p.ResetInput()
 	p.SetLines(false, true)
+	p.ResetInput() // with EN low: no tick of the old boot lands after it
 	time.Sleep(5 * time.Millisecond)
 	p.SetLines(false, false)
 	got := readUntil(t, p, "~ld\r\n", time.Second)
@@ -111,7 +111,7 @@ func TestFactoryImageBoots(t *testing.T) {
 	b := newBoard(t, Options{Boot: BootRun, Flash: FactoryImage()})
 	p := b.HostPort()
 	p.SetBaud(ROMBaud)
-	b.PressReset()
+	cleanReset(b, p)
 	got := string(readUntil(t, p, "~ld\r\n", time.Second))
 	for _, want := range []string{"load 0x4010f000, len 3424, room 16 \r\ntail 0\r\n", "load 0x3fff20b8, len 40, room 8 \r\ntail 0\r\n", "csum 0x", "\r\nv000"} {
 		if !strings.Contains(got, want) {
@@ -139,4 +139,34 @@ func TestClassicResetSeparateCalls(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	setDTR(false)
 	waitState(t, b, Download)
+}
+
+// The timing model in both directions: host->board bytes are booked at
+// Write and reach the loader after their wire time, its replies come back
+// the same way, and a burst of board output arrives whole and in order.
+func TestTimedLoaderAndOutput(t *testing.T) {
+	b := newBoard(t, Options{Boot: BootDownload, Timing: true})
+	p := b.HostPort()
+	waitState(t, b, Download)
+	h := &host{t: t, p: p}
+	h.sync()
+	if v := h.readReg(rom.ChipMagicReg); v != rom.ESP8266Magic {
+		t.Fatalf("magic 0x%08x", v)
+	}
+	if err := p.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	p.ResetInput()
+	want := bytes.Repeat([]byte("0123456789abcdef"), 64) // 1 KiB: many pieces
+	if err := b.send(t.Context(), want, b.UARTBaud()); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		got = append(got, readFor(p, 20*time.Millisecond)...)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes %q", len(got), got)
+	}
 }

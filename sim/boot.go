@@ -126,6 +126,9 @@ func (b *Board) bootFlash(ctx context.Context, cause int) (rebootReq, bool) {
 	// calls Serial.begin. Monitors rely on that quiet gap to switch from the
 	// ROM's 74880 baud to the sketch's rate, so it is modelled in real time
 	// even with the timing model off.
+	if b.drainTx(ctx) != nil {
+		return rebootReq{}, false
+	}
 	select {
 	case <-ctx.Done():
 		return rebootReq{}, false

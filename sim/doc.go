@@ -16,7 +16,11 @@
 //     or a demo sketch (app.go); Arduino-format crash dumps, watchdogs,
 //     garbage bursts, unplug/replug (crash.go, board.go);
 //   - the UART: 10 bit-times per byte at the line rate when Options.Timing
-//     is on, and resampling of the 8N1 bit stream when host and board rates
+//     is on, each direction a wire that books bytes when they are handed
+//     over and delivers them only once their last bit has arrived (never
+//     early, exact on average, one timer per queue rather than a sleep per
+//     write), the flash's erase/program times (SectorEraseTime,
+//     PageProgramTime), and resampling of the 8N1 bit stream when host and board rates
 //     differ, so a wrong baud gives the garbage real users see (uart.go);
 //   - the host side: an in-process serialio.Port (hostport.go) and a raw
 //     pseudo-terminal with a stable symlink, the host's rate read from

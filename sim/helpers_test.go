@@ -41,6 +41,16 @@ func readUntil(t *testing.T, p serialio.Port, want string, d time.Duration) []by
 	return nil
 }
 
+// cleanReset resets the board through EN with nothing stale left in p: EN
+// is held low while p's input is cleared, so no output of the old boot can
+// land after the clear (a PressReset after a ResetInput races with it), and
+// the new boot starts when EN is released.
+func cleanReset(b *Board, p serialio.Port) {
+	b.SetLines(false, true)
+	p.ResetInput()
+	b.SetLines(false, false)
+}
+
 // readFor collects everything p delivers during d.
 func readFor(p serialio.Port, d time.Duration) []byte {
 	var got []byte

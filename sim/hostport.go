@@ -26,11 +26,13 @@ type hostPort struct {
 	unplugged bool
 	done      chan struct{}
 
-	// Host->board bytes wait here for their wire time; pump delivers them.
+	// Host->board bytes: with the timing model on they are booked on
+	// line at Write and reach the board after their wire time; without
+	// it pump hands them over from out.
 	out     *byteQueue
+	line    *wire
 	pending int // bytes handed to Write and not yet delivered
 	drained *sync.Cond
-	pace    pacer
 }
 
 // HostPort returns a new in-process connection to the board, as if a host
@@ -48,6 +50,7 @@ func (b *Board) HostPort() serialio.Port {
 		done:    make(chan struct{}),
 	}
 	p.drained = sync.NewCond(&p.mu)
+	p.line = newWire(p.toBoard)
 	b.ctl.Lock()
 	dead := b.unplugged || b.closed
 	b.ctl.Unlock()
@@ -60,7 +63,9 @@ func (b *Board) HostPort() serialio.Port {
 	b.ports = append(b.ports, p)
 	b.sinkMu.Unlock()
 	b.addSink(p)
-	go p.pump()
+	if !b.opts.Timing {
+		go p.pump()
+	}
 	return p
 }
 
@@ -72,7 +77,7 @@ func (p *hostPort) hostBaud() int {
 
 func (p *hostPort) deliver(b []byte) { p.in.push(b) }
 
-// pump moves host->board bytes at the host's rate.
+// pump hands host->board bytes over at once (timing model off).
 func (p *hostPort) pump() {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-p.done; cancel() }()
@@ -82,21 +87,21 @@ func (p *hostPort) pump() {
 		if err != nil {
 			return
 		}
-		baud := p.hostBaud()
-		if p.b.opts.Timing {
-			if p.pace.wait(ctx, n, baud) != nil {
-				return
-			}
-		}
-		p.b.fromHost(buf[:n], baud)
-		p.mu.Lock()
-		p.pending -= n
-		if p.pending <= 0 {
-			p.pending = 0
-			p.drained.Broadcast()
-		}
-		p.mu.Unlock()
+		p.toBoard(buf[:n], p.hostBaud())
 	}
+}
+
+// toBoard gives the board bytes the host sent at baud and counts them as
+// crossed, for Drain.
+func (p *hostPort) toBoard(b []byte, baud int) {
+	p.b.fromHost(b, baud)
+	p.mu.Lock()
+	p.pending -= len(b)
+	if p.pending <= 0 {
+		p.pending = 0
+		p.drained.Broadcast()
+	}
+	p.mu.Unlock()
 }
 
 var errClosed = errors.New("sim: port closed")
@@ -150,8 +155,13 @@ func (p *hostPort) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	p.pending += len(b)
+	baud := p.baud
 	p.mu.Unlock()
-	p.out.push(b)
+	if p.b.opts.Timing {
+		p.line.book(b, baud) // the host's UART clocks them out from now on
+	} else {
+		p.out.push(b)
+	}
 	return len(b), nil
 }
 
@@ -168,6 +178,7 @@ func (p *hostPort) Close() error {
 	p.drained.Broadcast()
 	unplugged := p.unplugged
 	p.mu.Unlock()
+	p.line.stop()
 	p.b.removeSink(p)
 	if !unplugged {
 		// Closing a tty drops DTR and RTS (HUPCL): equal levels, so the
@@ -189,6 +200,7 @@ func (p *hostPort) unplug() {
 	close(p.done)
 	p.drained.Broadcast()
 	p.mu.Unlock()
+	p.line.stop()
 	p.b.removeSink(p)
 }
 

@@ -33,8 +33,8 @@ type ptyLink struct {
 	out      *byteQueue
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	dead     bool // unplugged or closed
-	pace     pacer
+	dead     bool          // unplugged or closed
+	line     *wire         // host->board with the timing model on
 	opened   chan struct{} // closed at the first host open seen (inotify)
 	tracking bool          // inotify works: openers is meaningful
 	openers  int           // host programs that have the slave open
@@ -131,6 +131,7 @@ func (pl *ptyLink) open() error {
 	pl.mu.Lock()
 	pl.master, pl.slave, pl.slaveFd, pl.path = master, s, sfd, path
 	pl.out = newByteQueue(16 << 20)
+	pl.line = newWire(pl.b.fromHost)
 	pl.cancel = cancel
 	pl.dead = false
 	pl.opened = make(chan struct{})
@@ -139,7 +140,7 @@ func (pl *ptyLink) open() error {
 	pl.watchOpen(ctx, path)
 	pl.b.addSink(pl)
 	pl.wg.Add(2)
-	go pl.reader(ctx, master)
+	go pl.reader(ctx, master, pl.line)
 	go pl.writer(ctx, master, pl.out)
 	return nil
 }
@@ -208,17 +209,20 @@ func (pl *ptyLink) deliver(p []byte) {
 
 // reader takes what the host writes to the slave and hands it to the board
 // after its wire time at the host's rate.
-func (pl *ptyLink) reader(ctx context.Context, master *os.File) {
+func (pl *ptyLink) reader(ctx context.Context, master *os.File, line *wire) {
 	defer pl.wg.Done()
 	buf := make([]byte, 4096)
 	for {
 		n, err := master.Read(buf)
 		if n > 0 {
 			baud := pl.hostBaud()
-			if pl.b.opts.Timing && pl.pace.wait(ctx, n, baud) != nil {
-				return
+			if pl.b.opts.Timing {
+				// Booked as the bytes leave the host; the reader
+				// never sleeps, so it keeps up with the host's writes.
+				line.book(buf[:n], baud)
+			} else {
+				pl.b.fromHost(buf[:n], baud)
 			}
-			pl.b.fromHost(buf[:n], baud)
 		}
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, os.ErrClosed) {
@@ -329,10 +333,11 @@ func (pl *ptyLink) shutdown() {
 		return
 	}
 	pl.dead = true
-	master, slave, cancel := pl.master, pl.slave, pl.cancel
+	master, slave, cancel, line := pl.master, pl.slave, pl.cancel, pl.line
 	pl.mu.Unlock()
 	pl.b.removeSink(pl)
 	cancel()
+	line.stop()
 	master.Close() // the host sees hang-up / EIO
 	slave.Close()
 	pl.wg.Wait()

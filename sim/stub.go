@@ -166,7 +166,7 @@ func (s *stub) handle(ctx context.Context, frame []byte) ([][]byte, loaderAction
 		return [][]byte{s.reply(op, sum[:], 0)}, actNone
 	case rom.OpEraseFlash:
 		n := s.l.flash.eraseSectors(0, s.l.flash.size()/SectorSize)
-		_ = s.l.wait(ctx, time.Duration(n)*sectorEraseTime/4) // 64 KiB block erases
+		_ = s.l.wait(ctx, time.Duration(n)*SectorEraseTime/4) // 64 KiB block erases
 		return one(0)
 	case rom.OpEraseRegion:
 		if len(d) != 8 {
@@ -180,7 +180,7 @@ func (s *stub) handle(ctx context.Context, frame []byte) ([][]byte, loaderAction
 			return one(0x33)
 		}
 		done := s.l.flash.eraseSectors(int(off/SectorSize), int(n/SectorSize))
-		_ = s.l.wait(ctx, time.Duration(done)*sectorEraseTime)
+		_ = s.l.wait(ctx, time.Duration(done)*SectorEraseTime)
 		return one(0)
 	case rom.OpReadFlash:
 		if len(d) != 16 {
@@ -219,11 +219,11 @@ func (s *stub) write(ctx context.Context, p []byte) byte {
 	end := s.offset + uint32(len(p))
 	for s.erasedTo < end {
 		n := s.l.flash.eraseSectors(int(s.erasedTo/SectorSize), 1)
-		_ = s.l.wait(ctx, time.Duration(n)*sectorEraseTime)
+		_ = s.l.wait(ctx, time.Duration(n)*SectorEraseTime)
 		s.erasedTo += SectorSize
 	}
 	pages := s.l.flash.program(int(s.offset), p)
-	_ = s.l.wait(ctx, time.Duration(pages)*pageProgramTime)
+	_ = s.l.wait(ctx, time.Duration(pages)*PageProgramTime)
 	s.offset = end
 	s.remaining -= uint32(len(p))
 	return 0

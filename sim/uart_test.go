@@ -42,8 +42,7 @@ func TestWrongBaudBanner(t *testing.T) {
 	b := newBoard(t, Options{Boot: BootRun, Flash: arduinoFlash(t)})
 	p := b.HostPort() // 115200
 	waitState(t, b, Running)
-	p.ResetInput()
-	b.PressReset()
+	cleanReset(b, p)
 	got := readUntil(t, p, "tick 0", time.Second)
 	head := got[:bytes.Index(got, []byte("blynkbridge sim"))]
 	if bytes.Contains(head, []byte("rst cause")) || bytes.Contains(head, []byte("load 0x")) || len(head) < 50 {
@@ -51,8 +50,7 @@ func TestWrongBaudBanner(t *testing.T) {
 	}
 	// At 74880 the banner is exact and the sketch's 115200 output is garbage.
 	p.SetBaud(ROMBaud)
-	p.ResetInput()
-	b.PressReset()
+	cleanReset(b, p)
 	got = readUntil(t, p, "~ld\r\n", 2*time.Second)
 	if !bytes.HasPrefix(got, []byte(Banner(2, false)+"load 0x4010f000")) {
 		t.Fatalf("74880: %q", got)
@@ -74,15 +72,24 @@ func TestHostToBoardWrongBaud(t *testing.T) {
 			if err != nil {
 				return nil
 			}
-			got <- append([]byte(nil), buf[:n]...)
+			select {
+			case got <- append([]byte(nil), buf[:n]...):
+			case <-ctx.Done():
+				return nil
+			}
 		}
 	})
 	b := newBoard(t, Options{Boot: BootRun, Flash: arduinoFlash(t), Firmware: func([]byte) Firmware { return fw }})
 	p := b.HostPort()
 	readUntil(t, p, "ready", time.Second)
 	p.Write([]byte("hi\n"))
-	if g := <-got; string(g) != "hi\n" {
-		t.Fatalf("same rate: %q", g)
+	select {
+	case g := <-got:
+		if string(g) != "hi\n" {
+			t.Fatalf("same rate: %q", g)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("nothing received at the same rate")
 	}
 	p.SetBaud(57600)
 	p.Write([]byte("hello"))
@@ -100,15 +107,52 @@ func TestHostToBoardWrongBaud(t *testing.T) {
 	}
 }
 
-func TestPacerRate(t *testing.T) {
-	// Not a wall-clock assertion: the pacer must book exactly n*10/baud.
-	var p pacer
+// The timing model is never faster than the wire: every delivery comes no
+// sooner than the wire time of all bytes delivered so far, counted from the
+// hand-over (and, after the line went idle, from the new hand-over: idle
+// time is never credited). One-sided, so a loaded machine cannot fail it.
+func TestWireNeverEarly(t *testing.T) {
+	const baud = 921600
+	type got struct {
+		at time.Time
+		n  int
+	}
+	ch := make(chan got, 1024)
+	w := newWire(func(p []byte, b int) {
+		if b != baud {
+			t.Errorf("delivered at %d baud", b)
+		}
+		ch <- got{time.Now(), len(p)}
+	})
+	defer w.stop()
+	collect := func(start time.Time, total int) {
+		t.Helper()
+		sum := 0
+		timeout := time.After(10 * time.Second)
+		for sum < total {
+			select {
+			case g := <-ch:
+				sum += g.n
+				if min := byteTime(sum, baud); g.at.Sub(start) < min {
+					t.Fatalf("%d bytes delivered %v after hand-over, wire needs %v", sum, g.at.Sub(start), min)
+				}
+			case <-timeout:
+				t.Fatalf("only %d of %d bytes delivered", sum, total)
+			}
+		}
+	}
 	start := time.Now()
+	var free time.Time
 	for i := 0; i < 100; i++ {
-		p.wait(context.Background(), 10, 921600)
+		free = w.book(make([]byte, 10), baud)
 	}
-	want := time.Duration(1000*10) * time.Second / 921600
-	if booked := p.free.Sub(start); booked < want {
-		t.Fatalf("booked %v, want >= %v", booked, want)
+	if booked := free.Sub(start); booked < byteTime(1000, baud) {
+		t.Fatalf("booked %v for 1000 bytes, want >= %v", booked, byteTime(1000, baud))
 	}
+	collect(start, 1000)
+	// Idle, then a short reply: it still takes its full wire time.
+	time.Sleep(5 * time.Millisecond)
+	start = time.Now()
+	w.book(make([]byte, 12), baud)
+	collect(start, 12)
 }

@@ -26,14 +26,9 @@ import (
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
-// The sim's flash timing (sim/rom.go: sectorEraseTime, pageProgramTime).
-// Duplicated here because the sim keeps them unexported; if they change
-// there, the bound printed here is wrong and the ratio shows it.
-const (
-	simSectorErase = 45 * time.Millisecond
-	simPageProgram = 700 * time.Microsecond
-	replyWireBytes = 12 // C0 + 8 header + 2 status + C0 (reference 13)
-)
+// The bound uses the sim's own flash timing (sim.SectorEraseTime,
+// sim.PageProgramTime), so it follows the model if that changes.
+const replyWireBytes = 12 // C0 + 8 header + 2 status + C0 (reference 13)
 
 func main() {
 	bauds := flag.String("bauds", "115200,460800,921600", "comma-separated baud rates")
@@ -174,10 +169,11 @@ func run(bauds string, size, runs int, usePTY bool) error {
 	}
 	fmt.Printf("\nload average at end: %s (the timing model sleeps; a loaded machine wakes it late)\n", loadAvg())
 	fmt.Println("bound = request frames (SLIP-escaped) + 12-byte replies at the baud, plus the sim's")
-	fmt.Println("erase (45 ms/sector) and program (0.7 ms/page) time; connect/sync time is excluded.")
+	fmt.Printf("erase (%v/sector) and program (%v/page) time; connect/sync time is excluded.\n", sim.SectorEraseTime, sim.PageProgramTime)
 	fmt.Println("host µs/blk = mean time from a FLASH_DATA reply to the next request (the host's share);")
 	fmt.Println("host eff = bound / (bound + blocks x host µs/blk): the flasher's own efficiency, which")
-	fmt.Println("machine load and the sim's pacing slack (it delivers up to ~2 ms early) do not move.")
+	fmt.Println("machine load does not move. The sim never delivers a byte before its wire time, so")
+	fmt.Println("\"of bound\" is at most 100 %; below it is the sim's late wake-ups plus the host's share.")
 	return nil
 }
 
@@ -204,7 +200,7 @@ func boundFor(img []byte, off uint32, baud int) time.Duration {
 	}
 	sectors := (int(n) + rom.SectorSize - 1) / rom.SectorSize
 	wire := time.Duration(int64(tx+rx) * 10 * int64(time.Second) / int64(baud))
-	return wire + time.Duration(sectors)*simSectorErase + time.Duration(pages)*simPageProgram
+	return wire + time.Duration(sectors)*sim.SectorEraseTime + time.Duration(pages)*sim.PageProgramTime
 }
 
 // one flashes img fully, then changed with --base img, on a fresh board.

@@ -49,11 +49,8 @@ func TestFlashConfigBlock(t *testing.T) {
 	if fw := Chooser(Config{}, nil)(flashWith(nil, "")); fw != nil {
 		t.Fatal("no block and no --firmware must leave the demo sketch")
 	}
-	b, err := newBoardFlash(t, flashWith(block, ""), Config{TimeoutMS: 400, WiFiJoin: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, b.HostPort(), 5*time.Second, "Connecting to flash-ssid", "Connecting to localhost:"+strconv.Itoa(s.Port()), "Ready (ping: ")
+	_, p := boardFlash(t, flashWith(block, ""), Config{TimeoutMS: 400, WiFiJoin: -1}, 115200)
+	expect(t, p, 5*time.Second, "Connecting to flash-ssid", "Connecting to localhost:"+strconv.Itoa(s.Port()), "Ready (ping: ")
 }
 
 // No pin configured, but the image carries the fingerprint literal with the
@@ -62,11 +59,8 @@ func TestFlashFingerprintLiteral(t *testing.T) {
 	s := tlsServer(t)
 	flash := flashWith(nil, "\u200E"+s.Fingerprint())
 	cfg := wifiCfg(s, "localhost", "")
-	b, err := newBoardFlash(t, flash, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, b.HostPort(), 5*time.Second, "Certificate doesn't match", "Login timeout")
+	_, p := boardFlash(t, flash, cfg, 115200)
+	expect(t, p, loginTimeoutWait, "Certificate doesn't match", "Login timeout")
 	if got, _ := FromFlash(cfg, flash); !strings.HasPrefix(got.Fingerprint, "\u200E") {
 		t.Fatalf("literal not used: %q", got.Fingerprint)
 	}

@@ -2,6 +2,7 @@ package blynkfw
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -38,26 +39,63 @@ func tlsServer(t *testing.T) *blynktest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		s.Close()
+		logServer(t, s)
+	})
 	return s
 }
 
-func board(t *testing.T, cfg Config) *sim.Board {
+// logServer logs what the server saw when t failed: whether a missing line
+// was the board's doing or the connection's (no frame bodies: a login
+// carries the token).
+func logServer(t *testing.T, s *blynktest.Server) {
+	if !t.Failed() {
+		return
+	}
+	for _, r := range s.Records() {
+		what := r.Event
+		if r.Frame != nil {
+			what += fmt.Sprintf(" %s %v id=%d", r.Dir, r.Frame.Cmd, r.Frame.ID)
+		}
+		t.Logf("server %s conn %d: %s %s", r.Time.Format("15:04:05.000"), r.Conn, what, r.Detail)
+	}
+}
+
+// board makes a board running cfg's sketch from the test boot image, with an
+// in-process host port at 115200 (the WiFi sketch's rate).
+func board(t *testing.T, cfg Config) (*sim.Board, serialio.Port) {
 	t.Helper()
-	b, err := newBoardFlash(t, bootImage(), cfg)
+	return boardFlash(t, bootImage(), cfg, 115200)
+}
+
+// boardFlash makes a board with flash and cfg and a host port at baud. The
+// port is attached and set before power-on: a board boots on its own
+// goroutine, and on a loaded machine it can print its first lines (or send
+// a USB-stream login) before a port attached after New exists; those bytes
+// would be lost and the test would wait for output that never comes.
+func boardFlash(t *testing.T, flash []byte, cfg Config, baud int) (*sim.Board, serialio.Port) {
+	t.Helper()
+	b := boardOff(t, flash, cfg)
+	p := b.HostPort()
+	if err := p.SetBaud(baud); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() }) // runs before the board's Close
+	b.PowerOn()
+	return b, p
+}
+
+// boardOff makes an unpowered board; the caller attaches its host side
+// (a HostPort, a pty) and calls PowerOn.
+func boardOff(t *testing.T, flash []byte, cfg Config) *sim.Board {
+	t.Helper()
+	b, err := sim.New(sim.Options{Flash: flash, Firmware: Chooser(cfg, t.Logf), PowerOff: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
-
-func newBoardFlash(t *testing.T, flash []byte, cfg Config) (*sim.Board, error) {
-	b, err := sim.New(sim.Options{Flash: flash, Firmware: Chooser(cfg, t.Logf)})
-	if err != nil {
-		return nil, err
-	}
 	t.Cleanup(func() { b.Close() })
-	return b, nil
+	return b
 }
 
 // expect reads the port until every want appeared in order, or fails.

@@ -20,16 +20,16 @@ func TestWiFiSSLBearSSL(t *testing.T) {
 	s := tlsServer(t)
 	cfg := wifiCfg(s, "localhost", "\u200E"+s.Fingerprint())
 	cfg.Lib = "1.3.2"
-	b := board(t, cfg)
-	out := expect(t, b.HostPort(), 5*time.Second, "/___/ v1.3.2 on ESP8266\r\n\r\n #StandWithUkraine    https://bit.ly/swua\r\n\r\n\r\n",
+	_, p := board(t, cfg)
+	out := expect(t, p, 5*time.Second, "/___/ v1.3.2 on ESP8266\r\n\r\n #StandWithUkraine    https://bit.ly/swua\r\n\r\n\r\n",
 		"] Current time: ", "] Connecting to localhost:", "] SSL error: 62\r\n")
 	if strings.Contains(out, "Login timeout") || strings.Contains(out, "Certificate") {
 		t.Fatalf("axTLS lines in BearSSL mode:\n%s", out)
 	}
 	cfg = wifiCfg(s, "127.0.0.1", s.Fingerprint())
 	cfg.Lib, cfg.ByIP = "1.3.2", true
-	b2 := board(t, cfg)
-	expect(t, b2.HostPort(), 5*time.Second, "] Connecting to 127.0.0.1\r\n", "] Ready (ping: ")
+	_, p2 := board(t, cfg)
+	expect(t, p2, 5*time.Second, "] Connecting to 127.0.0.1\r\n", "] Ready (ping: ")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if _, err := s.WaitFrame(ctx, blynktest.In, func(f blynk.Frame) bool { return f.Cmd == blynk.CmdHWLogin && f.ID == 1 }); err != nil {
@@ -42,8 +42,8 @@ func TestWiFiSSLInvalidTokenAndDebugDump(t *testing.T) {
 	cfg := wifiCfg(s, "localhost", s.Fingerprint())
 	cfg.Token = blynk.NewToken("ffffffffffffffffffffffffffffffff")
 	cfg.Debug = true
-	b := board(t, cfg)
-	out := expect(t, b.HostPort(), 5*time.Second, "] Free RAM: ",
+	_, p := board(t, cfg)
+	out := expect(t, p, 5*time.Second, "] Free RAM: ",
 		"<[02|00|01|00] ffffffffffffffffffffffffffffffff\r\n", "] >[00|00|01|00|09]\r\n", "] Invalid auth token\r\n")
 	if strings.Contains(out, "Ready") {
 		t.Fatal(out)
@@ -54,8 +54,7 @@ func TestWiFiSSLHeartbeatTimeoutAndPing(t *testing.T) {
 	s := tlsServer(t)
 	cfg := wifiCfg(s, "localhost", s.Fingerprint())
 	cfg.Heartbeat, cfg.TimeoutMS, cfg.WriteEvery = 1, 200, -1
-	b := board(t, cfg)
-	p := b.HostPort()
+	_, p := board(t, cfg)
 	expect(t, p, 5*time.Second, "Ready (ping: ")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -73,8 +72,7 @@ func TestWiFiSSLServerCommandsAndCrash(t *testing.T) {
 	s := tlsServer(t)
 	cfg := wifiCfg(s, "localhost", s.Fingerprint())
 	cfg.WriteEvery = -1
-	b := board(t, cfg)
-	p := b.HostPort()
+	_, p := board(t, cfg)
 	expect(t, p, 5*time.Second, "Ready (ping: ")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -94,8 +92,7 @@ func TestWiFiSSLServerCommandsAndCrash(t *testing.T) {
 	expect(t, p, 3*time.Second, "] Redirecting to localhost:1\r\n", "] Connecting to localhost:1\r\n")
 	// A crash on demand through the sketch's crash pin: the board's core
 	// prints the postmortem and reboots.
-	b2 := board(t, wifiCfg(s, "localhost", s.Fingerprint()))
-	p2 := b2.HostPort()
+	b2, p2 := board(t, wifiCfg(s, "localhost", s.Fingerprint()))
 	expect(t, p2, 5*time.Second, "Ready (ping: ")
 	if err := s.SendHardware("vw", "99", "exception"); err != nil {
 		t.Fatal(err)

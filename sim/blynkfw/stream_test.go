@@ -21,8 +21,11 @@ func TestUSBStreamOverPTY(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	b := board(t, Config{Kind: USBStream, Token: blynk.NewToken(testToken), WriteEvery: 200 * time.Millisecond})
+	t.Cleanup(func() { s.Close(); logServer(t, s) })
+	// Powered on only once the host holds the port open: output to a pty
+	// nobody has open is dropped (as a USB-serial driver drops it), and
+	// the login must not be.
+	b := boardOff(t, bootImage(), Config{Kind: USBStream, Token: blynk.NewToken(testToken), WriteEvery: 200 * time.Millisecond})
 	path, err := b.AttachPTY(filepath.Join(t.TempDir(), "uno"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +41,7 @@ func TestUSBStreamOverPTY(t *testing.T) {
 	t.Cleanup(func() { conn.Close(); port.Close() })
 	go func() { _, _ = io.Copy(conn, port) }()
 	go func() { _, _ = io.Copy(port, conn) }()
+	b.PowerOn()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
@@ -89,16 +93,14 @@ func TestUSBStreamPrintOnSerial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	b := board(t, Config{Kind: USBStream, Token: blynk.NewToken(testToken), PrintOnSerial: true, WriteEvery: 100 * time.Millisecond})
-	hp := b.HostPort()
-	_ = hp.SetBaud(9600)
+	t.Cleanup(func() { s.Close(); logServer(t, s) })
+	_, hp := boardFlash(t, bootImage(), Config{Kind: USBStream, Token: blynk.NewToken(testToken), PrintOnSerial: true, WriteEvery: 100 * time.Millisecond}, 9600)
 	_ = hp.SetReadTimeout(20 * time.Millisecond)
 	conn, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close(); hp.Close() })
+	t.Cleanup(func() { conn.Close() })
 	go func() {
 		buf := make([]byte, 512)
 		for {
