@@ -8,6 +8,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/firmware"
+	"github.com/blynkbridge/blynkbridge/monitor"
 )
 
 func TestFixtureCopiesMatch(t *testing.T) {
@@ -63,5 +64,31 @@ func TestForumImageAndFix(t *testing.T) {
 	fixed, _ := firmware.FindConfig(fx.Image)
 	if fixed.Host != CertHost || fixed.FingerprintHex() != testFP || !fixed.Sealed() {
 		t.Fatalf("fixed block %+v", fixed)
+	}
+}
+
+// The image check names both causes before the fix and none after it: the
+// sealed block now pins the fingerprint, so the pasted literal with U+200E
+// is dead text, and the host is a name.
+func TestImageProblemsClearAfterFix(t *testing.T) {
+	img, err := ForumImage("127.0.0.1", 9443, blynk.NewToken(strings.Repeat("a", 32)), SSID, testFP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(img []byte) (out []string) {
+		for _, p := range monitor.ImageProblems(img) {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	if got := strings.Join(ids(img), ","); got != "image-fingerprint-invisible-char,image-server-by-ip" {
+		t.Fatalf("before the fix: %s", got)
+	}
+	fix, err := PlanFix(img, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(fix.Image); len(got) != 0 {
+		t.Fatalf("after the fix: %v", got)
 	}
 }

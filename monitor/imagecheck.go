@@ -16,8 +16,13 @@ import (
 // blynkbridge command that repairs the image.
 func ImageProblems(img []byte) []decode.Problem {
 	var ps []decode.Problem
+	cfg, cfgErr := firmware.FindConfig(img)
+	// A sealed block that pins a fingerprint wins over any literal in the
+	// sketch (blynkbridge_config.h reads the block first), so a literal
+	// with an invisible character is then dead text, not a cause.
+	blockPins := cfgErr == nil && cfg.Sealed() && cfg.TLS != firmware.TLSNone && len(cfg.Fingerprint) > 0
 	for _, hit := range firmware.Fingerprints(img) {
-		if len(hit.Invisible) == 0 {
+		if len(hit.Invisible) == 0 || blockPins {
 			continue
 		}
 		inv := hit.Invisible[0]
@@ -38,7 +43,7 @@ func ImageProblems(img []byte) []decode.Problem {
 			Evidence: "literal " + hit.Text,
 		})
 	}
-	if cfg, err := firmware.FindConfig(img); err == nil && net.ParseIP(cfg.Host) != nil && cfg.TLS != firmware.TLSNone {
+	if cfgErr == nil && net.ParseIP(cfg.Host) != nil && cfg.TLS != firmware.TLSNone {
 		ps = append(ps, decode.Problem{
 			ID:       "image-server-by-ip",
 			Severity: decode.SevError,
