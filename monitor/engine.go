@@ -62,16 +62,15 @@ type Item struct {
 
 // Status is the engine's view of the link.
 type Status struct {
-	Port       string
-	Baud       int
-	Connected  bool
-	Lent       bool // the port is lent to the flasher
-	BytesIn    int64
-	BytesOut   int64
-	Rate       float64 // bytes/s over the last second
-	Gaps       int     // unplug/replug gaps seen
-	LastGap    time.Duration
-	ModemLines bool // the port can drive DTR/RTS (reset buttons work)
+	Port      string
+	Baud      int
+	Connected bool
+	Lent      bool // the port is lent to the flasher
+	BytesIn   int64
+	BytesOut  int64
+	Rate      float64 // bytes/s over the last second
+	Gaps      int     // unplug/replug gaps seen
+	LastGap   time.Duration
 }
 
 // Engine runs the monitor. Create with New, start with Run, consume with Wait.
