@@ -148,11 +148,17 @@ func (b *Board) runLoader(ctx context.Context, cause int) (rebootReq, bool) {
 	b.state = Download
 	b.loader = true
 	b.stMu.Unlock()
-	var sleep func(context.Context, time.Duration) error
+	var busy func(context.Context, time.Duration) error
 	if b.opts.Timing {
-		sleep = sleepCtx
+		// Erase and program time delays the loader's next reply on the
+		// line (see wire.hold); the loader reads on meanwhile, as the ROM
+		// cannot, but a stop-and-wait host sends nothing before the reply.
+		busy = func(ctx context.Context, d time.Duration) error {
+			b.tx.hold(d)
+			return ctx.Err()
+		}
 	}
-	l := newLoader(b.flash, b.regs, sleep)
+	l := newLoader(b.flash, b.regs, busy)
 	defer l.close()
 	var dec rom.Decoder
 	buf := make([]byte, 4096)

@@ -193,6 +193,20 @@ func (w *wire) deliverDue() {
 	w.mu.Unlock()
 }
 
+// hold keeps the line quiet until d from now: the chip is busy (the ROM
+// erasing or programming flash) and answers only after. Booking the work on
+// the line, instead of sleeping through it and then booking the answer,
+// saves a timer wake-up per exchange, which a stop-and-wait flasher pays on
+// every block. Output already booked drains meanwhile, as the UART FIFO does
+// while the CPU works.
+func (w *wire) hold(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t := time.Now().Add(d); t.After(w.free) {
+		w.free = t
+	}
+}
+
 // ahead is how long the line stays busy with what is booked.
 func (w *wire) ahead() time.Duration {
 	w.mu.Lock()
