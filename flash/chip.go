@@ -8,26 +8,6 @@ import (
 	"github.com/blynkbridge/blynkbridge/flash/rom"
 )
 
-// ESP8266 register addresses (reference sections 6.2, 6.3).
-const (
-	regEfuse0     = 0x3FF00050
-	regEfuse1     = 0x3FF00054
-	regEfuse2     = 0x3FF00058
-	regEfuse3     = 0x3FF0005C
-	regUARTCLKDIV = 0x60000014
-	regSPIBase    = 0x60000200
-	regSPICmd     = regSPIBase + 0x00
-	regSPIAddr    = regSPIBase + 0x04
-	regSPIUsr     = regSPIBase + 0x1C
-	regSPIUsr1    = regSPIBase + 0x20
-	regSPIUsr2    = regSPIBase + 0x24
-	regSPIW0      = regSPIBase + 0x40
-	spiCmdUsr     = 1 << 18
-	spiUsrCommand = 1 << 31
-	spiUsrMISO    = 1 << 28
-	spiFlashRDID  = 0x9F
-)
-
 // otherChips maps the CHIP_DETECT_MAGIC register values of Espressif chips
 // that are not an ESP8266 (esptool's targets), so a user who plugged in the
 // wrong board is told which board it is.
@@ -67,7 +47,7 @@ type efuse [4]uint32
 
 func readEfuse(ctx context.Context, c connection) (efuse, error) {
 	var e efuse
-	for i, a := range []uint32{regEfuse0, regEfuse1, regEfuse2, regEfuse3} {
+	for i, a := range []uint32{rom.RegEfuse0, rom.RegEfuse1, rom.RegEfuse2, rom.RegEfuse3} {
 		v, err := readReg(ctx, c, a)
 		if err != nil {
 			return e, err
@@ -147,11 +127,11 @@ func flashSizeFromID(id uint32) int {
 // spiCommand runs one SPI flash command through the SPI0 user-command
 // registers with READ_REG/WRITE_REG (reference 6.3), reading misoBits.
 func spiCommand(ctx context.Context, c connection, opcode uint8, misoBits uint32) (uint32, error) {
-	usr, err := readReg(ctx, c, regSPIUsr)
+	usr, err := readReg(ctx, c, rom.RegSPIUser)
 	if err != nil {
 		return 0, err
 	}
-	usr2, err := readReg(ctx, c, regSPIUsr2)
+	usr2, err := readReg(ctx, c, rom.RegSPIUser2)
 	if err != nil {
 		return 0, err
 	}
@@ -160,11 +140,11 @@ func spiCommand(ctx context.Context, c connection, opcode uint8, misoBits uint32
 		usr1 |= (misoBits - 1) << 8
 	}
 	steps := [][2]uint32{
-		{regSPIUsr1, usr1},
-		{regSPIUsr, spiUsrCommand | spiUsrMISO},
-		{regSPIUsr2, 7<<28 | uint32(opcode)},
-		{regSPIW0, 0},
-		{regSPICmd, spiCmdUsr},
+		{rom.RegSPIUser1, usr1},
+		{rom.RegSPIUser, rom.SPIUsrCommand | rom.SPIUsrMISO},
+		{rom.RegSPIUser2, 7<<28 | uint32(opcode)},
+		{rom.RegSPIW0, 0},
+		{rom.RegSPICmd, rom.SPICmdUsr},
 	}
 	for _, s := range steps {
 		if err := writeReg(ctx, c, s[0], s[1]); err != nil {
@@ -173,11 +153,11 @@ func spiCommand(ctx context.Context, c connection, opcode uint8, misoBits uint32
 	}
 	done := false
 	for i := 0; i < 10; i++ {
-		v, err := readReg(ctx, c, regSPICmd)
+		v, err := readReg(ctx, c, rom.RegSPICmd)
 		if err != nil {
 			return 0, err
 		}
-		if v&spiCmdUsr == 0 {
+		if v&rom.SPICmdUsr == 0 {
 			done = true
 			break
 		}
@@ -185,14 +165,14 @@ func spiCommand(ctx context.Context, c connection, opcode uint8, misoBits uint32
 	if !done {
 		return 0, fmt.Errorf("SPI command 0x%02X did not complete in time", opcode)
 	}
-	v, err := readReg(ctx, c, regSPIW0)
+	v, err := readReg(ctx, c, rom.RegSPIW0)
 	if err != nil {
 		return 0, err
 	}
-	if err := writeReg(ctx, c, regSPIUsr, usr); err != nil {
+	if err := writeReg(ctx, c, rom.RegSPIUser, usr); err != nil {
 		return 0, err
 	}
-	if err := writeReg(ctx, c, regSPIUsr2, usr2); err != nil {
+	if err := writeReg(ctx, c, rom.RegSPIUser2, usr2); err != nil {
 		return 0, err
 	}
 	return v, nil

@@ -56,7 +56,7 @@ func (f *Flasher) Info(ctx context.Context) (*ChipInfo, error) {
 	} else {
 		f.log.Warn("cannot derive the MAC address", "err", err)
 	}
-	div, err := readReg(ctx, f.c, regUARTCLKDIV)
+	div, err := readReg(ctx, f.c, rom.RegUARTClkDiv)
 	if err != nil {
 		return nil, f.ioError(err, "read the UART divider")
 	}
@@ -68,7 +68,7 @@ func (f *Flasher) Info(ctx context.Context) (*ChipInfo, error) {
 	if err := attachFlash(ctx, f.c); err != nil {
 		return nil, f.ioError(err, "attach the SPI flash")
 	}
-	id, err := spiCommand(ctx, f.c, spiFlashRDID, 24)
+	id, err := spiCommand(ctx, f.c, rom.SPIFlashRDID, 24)
 	if err != nil {
 		return nil, f.ioError(err, "read the flash ID")
 	}

@@ -18,7 +18,7 @@ func TestPowerOnDownloadSyncAndChip(t *testing.T) {
 	if v := h.readReg(rom.ChipMagicReg); v != rom.ESP8266Magic {
 		t.Fatalf("magic 0x%08x", v)
 	}
-	mac0, mac1, mac3 := h.readReg(regEfuse0), h.readReg(regEfuse1), h.readReg(regEfuse3)
+	mac0, mac1, mac3 := h.readReg(rom.RegEfuse0), h.readReg(rom.RegEfuse1), h.readReg(rom.RegEfuse3)
 	mac := esptoolMAC(t, mac0, mac1, mac3)
 	if mac != b.MAC() {
 		t.Fatalf("MAC %x, want %x", mac, b.MAC())
@@ -27,7 +27,7 @@ func TestPowerOnDownloadSyncAndChip(t *testing.T) {
 		t.Fatalf("chip id %06x, want %06x", id, b.ChipID())
 	}
 	// 26 MHz crystal at 115200: esptool computes baud*div/1e6/2.
-	div := h.readReg(regUARTDiv) & 0xFFFFF
+	div := h.readReg(rom.RegUARTClkDiv) & 0xFFFFF
 	if div != 0x1C4 {
 		t.Fatalf("UART_CLKDIV 0x%x, want 0x1C4", div)
 	}

@@ -25,7 +25,7 @@ func FuzzLoader(f *testing.F) {
 	seeds := [][]byte{
 		frameOf(rom.OpSync, rom.SyncPayload, 0),
 		frameOf(rom.OpReadReg, rom.Words(rom.ChipMagicReg), 0),
-		frameOf(rom.OpWriteReg, rom.Words(spiCmd, spiCmdUsr, 0xFFFFFFFF, 0), 0),
+		frameOf(rom.OpWriteReg, rom.Words(rom.RegSPICmd, rom.SPICmdUsr, 0xFFFFFFFF, 0), 0),
 		append(frameOf(rom.OpFlashBegin, rom.Words(0x2000, 2, 0x400, 0x1000), 0),
 			frameOf(rom.OpFlashData, rom.DataBlock(0, blk), rom.Checksum(blk))...),
 		frameOf(rom.OpFlashEnd, rom.Words(1), 0),

@@ -65,7 +65,7 @@ func TestPTYSyncChipMAC(t *testing.T) {
 	if v := h.readReg(rom.ChipMagicReg); v != rom.ESP8266Magic {
 		t.Fatalf("magic 0x%08x", v)
 	}
-	mac := esptoolMAC(t, h.readReg(regEfuse0), h.readReg(regEfuse1), h.readReg(regEfuse3))
+	mac := esptoolMAC(t, h.readReg(rom.RegEfuse0), h.readReg(rom.RegEfuse1), h.readReg(rom.RegEfuse3))
 	if mac != b.MAC() {
 		t.Fatalf("MAC %x", mac)
 	}
@@ -75,7 +75,7 @@ func TestPTYSyncChipMAC(t *testing.T) {
 	}
 	h.q = nil
 	h.sync()
-	if div := h.readReg(regUARTDiv); div != (2*crystalHz+ROMBaud-1)/ROMBaud {
+	if div := h.readReg(rom.RegUARTClkDiv); div != (2*crystalHz+ROMBaud-1)/ROMBaud {
 		t.Fatalf("UART_CLKDIV at 74880: %d", div)
 	}
 }

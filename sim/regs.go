@@ -1,28 +1,16 @@
 package sim
 
-import "sync"
+import (
+	"sync"
 
-// Register addresses the host can reach with READ_REG/WRITE_REG
-// (reference 6.2, 6.3, 14).
+	"github.com/blynkbridge/blynkbridge/flash/rom"
+)
+
+// The registers the host reaches with READ_REG/WRITE_REG are in flash/rom
+// (shared with the flasher); the chip magic is rom.ChipMagicReg.
 const (
-	regChipMagic = 0x40001000
-	regEfuse0    = 0x3FF00050
-	regEfuse1    = 0x3FF00054
-	regEfuse2    = 0x3FF00058
-	regEfuse3    = 0x3FF0005C
-	regUARTDiv   = 0x60000014
-
-	spiBase  = 0x60000200
-	spiCmd   = spiBase + 0x00
-	spiAddr  = spiBase + 0x04
-	spiUser  = spiBase + 0x1C
-	spiUser1 = spiBase + 0x20
-	spiUser2 = spiBase + 0x24
-	spiW0    = spiBase + 0x40
-
-	spiCmdUsr = 1 << 18
-
-	crystalHz = 26_000_000
+	regChipMagic = rom.ChipMagicReg
+	crystalHz    = 26_000_000
 )
 
 // efuse holds the four OTP words. They encode the MAC exactly the way
@@ -61,9 +49,9 @@ func (r *regFile) read(addr uint32) uint32 {
 	switch addr {
 	case regChipMagic:
 		return 0xFFF0C101
-	case regEfuse0, regEfuse1, regEfuse2, regEfuse3:
-		return r.efuse[(addr-regEfuse0)/4]
-	case regUARTDiv:
+	case rom.RegEfuse0, rom.RegEfuse1, rom.RegEfuse2, rom.RegEfuse3:
+		return r.efuse[(addr-rom.RegEfuse0)/4]
+	case rom.RegUARTClkDiv:
 		// The divider the ROM's autobaud computed: APB clock (2 x crystal
 		// on the ESP8266: esptool divides by XTAL_CLK_DIVIDER 2) over the
 		// host's rate, rounded up as the measured 0x1C4 at 115200 shows.
@@ -84,12 +72,12 @@ func (r *regFile) write(addr, val, mask uint32) uint32 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch addr {
-	case regChipMagic, regEfuse0, regEfuse1, regEfuse2, regEfuse3, regUARTDiv:
+	case regChipMagic, rom.RegEfuse0, rom.RegEfuse1, rom.RegEfuse2, rom.RegEfuse3, rom.RegUARTClkDiv:
 		return 0 // read-only
 	}
 	v := r.mem[addr]&^mask | val&mask
 	r.mem[addr] = v
-	if addr == spiCmd && v&spiCmdUsr != 0 {
+	if addr == rom.RegSPICmd && v&rom.SPICmdUsr != 0 {
 		r.spiUserCommand()
 		v = r.mem[addr]
 	}
@@ -99,13 +87,13 @@ func (r *regFile) write(addr, val, mask uint32) uint32 {
 // spiUserCommand executes the 8-bit opcode in USR2 the way the flash chip
 // answers it and clears the USR bit at once (reference 6.3 emulator note).
 func (r *regFile) spiUserCommand() {
-	opcode := r.mem[spiUser2] & 0xFF
+	opcode := r.mem[rom.RegSPIUser2] & 0xFF
 	var w0 uint32
 	switch opcode {
 	case 0x9F: // RDID
 		w0 = FlashJEDEC
 	case 0x5A: // read SFDP at the address given: the header starts with "SFDP"
-		if r.mem[spiUser]&(1<<30) != 0 && r.mem[spiAddr]>>8 == 0 {
+		if r.mem[rom.RegSPIUser]&(1<<30) != 0 && r.mem[rom.RegSPIAddr]>>8 == 0 {
 			w0 = sfdpMagicW0
 		} else {
 			w0 = 0xFFFFFFFF
@@ -115,15 +103,15 @@ func (r *regFile) spiUserCommand() {
 	case 0x4B: // unique id (64 bits): low word
 		w0 = 0x31A2B3C4
 	default: // reset-enable, reset, write-enable...: no data
-		w0 = r.mem[spiW0]
+		w0 = r.mem[rom.RegSPIW0]
 	}
 	// Only the MISO bits the host asked for come back.
-	if r.mem[spiUser]&(1<<28) != 0 {
-		bits := (r.mem[spiUser1]>>8)&0x1FF + 1
+	if r.mem[rom.RegSPIUser]&(1<<28) != 0 {
+		bits := (r.mem[rom.RegSPIUser1]>>8)&0x1FF + 1
 		if bits < 32 {
 			w0 &= 1<<bits - 1
 		}
-		r.mem[spiW0] = w0
+		r.mem[rom.RegSPIW0] = w0
 	}
-	r.mem[spiCmd] &^= spiCmdUsr
+	r.mem[rom.RegSPICmd] &^= rom.SPICmdUsr
 }

@@ -166,15 +166,15 @@ func TestLoaderErrors(t *testing.T) {
 func TestSPIFlashID(t *testing.T) {
 	_, h := downloadHost(t, Options{})
 	// esptool's run_spiflash_command for RDID (24 bits in).
-	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(spiUser1, (24-1)<<8, 0xFFFFFFFF, 0), 0))
-	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(spiUser, 1<<31|1<<28, 0xFFFFFFFF, 0), 0))
-	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(spiUser2, 7<<28|0x9F, 0xFFFFFFFF, 0), 0))
-	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(spiW0, 0, 0xFFFFFFFF, 0), 0))
-	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(spiCmd, spiCmdUsr, 0xFFFFFFFF, 0), 0))
-	if v := h.readReg(spiCmd); v&spiCmdUsr != 0 {
+	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(rom.RegSPIUser1, (24-1)<<8, 0xFFFFFFFF, 0), 0))
+	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(rom.RegSPIUser, 1<<31|1<<28, 0xFFFFFFFF, 0), 0))
+	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(rom.RegSPIUser2, 7<<28|0x9F, 0xFFFFFFFF, 0), 0))
+	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(rom.RegSPIW0, 0, 0xFFFFFFFF, 0), 0))
+	okStatus(t, h.cmd(rom.OpWriteReg, rom.Words(rom.RegSPICmd, rom.SPICmdUsr, 0xFFFFFFFF, 0), 0))
+	if v := h.readReg(rom.RegSPICmd); v&rom.SPICmdUsr != 0 {
 		t.Fatal("USR bit not cleared")
 	}
-	if v := h.readReg(spiW0); v != 0x1640EF {
+	if v := h.readReg(rom.RegSPIW0); v != 0x1640EF {
 		t.Fatalf("RDID 0x%08x", v)
 	}
 }

@@ -370,7 +370,7 @@ func (e *engine) handle(f blynk.Frame) bool {
 			return false
 		}
 		if port == 0 {
-			port = 8442 // BLYNK_DEFAULT_PORT, the plain one, even over SSL (a library TODO)
+			port = 8442 // BLYNK_DEFAULT_PORT, the plain one, even over SSL: the library left it so
 			if e.lib.atLeast(0, 5, 1) {
 				port = 80
 			}
