@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+
+	"github.com/blynkbridge/blynkbridge/internal/testkit"
 )
 
 // serveTLS runs a real crypto/tls listener on loopback that completes
@@ -240,23 +242,8 @@ func TestProbeAxTLS(t *testing.T) {
 
 func serveTLSConfig(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return testkit.ServeTLS(t, cfg, func(c *tls.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = c.Handshake()
+	})
 }

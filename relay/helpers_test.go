@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/pem"
 	"log/slog"
@@ -16,6 +15,8 @@ import (
 	"github.com/blynkbridge/blynkbridge/certs"
 	"github.com/blynkbridge/blynkbridge/sim"
 	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
+
+	"github.com/blynkbridge/blynkbridge/internal/testkit"
 )
 
 const testToken = "0123456789abcdef0123456789abcdef"
@@ -90,22 +91,7 @@ func streamBoard(t testing.TB, cfg blynkfw.Config) (*sim.Board, string) {
 }
 
 // syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.SyncBuffer
 
 type running struct {
 	r      *Relay

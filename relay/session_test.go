@@ -13,6 +13,8 @@ import (
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/blynk/blynktest"
 	"github.com/blynkbridge/blynkbridge/serialio"
+
+	"github.com/blynkbridge/blynkbridge/internal/testkit"
 )
 
 // fakePort is a scripted board: the test writes what the board sends with
@@ -200,29 +202,15 @@ func TestGarbageAndOversize(t *testing.T) {
 func TestRedirectFollowed(t *testing.T) {
 	target := startServer(t, "", testToken)
 	_, port, _ := net.SplitHostPort(target.Addr())
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{testCert(t).TLS}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64)
-				if _, err := io.ReadAtLeast(c, buf, 5+32); err != nil {
-					return
-				}
-				_, _ = c.Write(blynk.NewFrame(blynk.CmdRedirect, 1, blynk.Body("127.0.0.1", port)).Marshal())
-				_, _ = io.Copy(io.Discard, c)
-			}()
+	redirector := testkit.ServeTLS(t, &tls.Config{Certificates: []tls.Certificate{testCert(t).TLS}}, func(c *tls.Conn) {
+		buf := make([]byte, 64)
+		if _, err := io.ReadAtLeast(c, buf, 5+32); err != nil {
+			return
 		}
-	}()
-	run, p := fakeRelay(t, nil, Options{Server: ln.Addr().String()})
+		_, _ = c.Write(blynk.NewFrame(blynk.CmdRedirect, 1, blynk.Body("127.0.0.1", port)).Marshal())
+		_, _ = io.Copy(io.Discard, c)
+	})
+	run, p := fakeRelay(t, nil, Options{Server: redirector})
 	login(t, p)
 	st := waitStats(t, run.r, 0, 5*time.Second, "online", func(st Stats) bool { return st.State == StateOnline })
 	if st.Redirects != 1 || st.Server != target.Addr() || st.LoginsOK != 1 {

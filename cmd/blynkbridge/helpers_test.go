@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,8 @@ import (
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/sim"
+
+	"github.com/blynkbridge/blynkbridge/internal/testkit"
 )
 
 // Shared helpers of the CLI tests: running the CLI through run(), the
@@ -138,24 +139,9 @@ func eventually(d time.Duration, cond func() bool) bool {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the command's goroutine to write
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for the command's goroutine to write while the test
+// reads it.
+type syncBuffer = testkit.SyncBuffer
 
 // cliRun is the CLI running in the background, for the commands that run
 // until interrupted (monitor, relay, server, sim).
@@ -390,27 +376,12 @@ func caFileOf(t *testing.T, cert tls.Certificate) string {
 // fetch needs), until the test ends. It returns the server's address.
 func serveTLS(t *testing.T, cert tls.Certificate) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-				var b [1]byte
-				_, _ = c.Read(b[:])
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return testkit.ServeTLS(t, &tls.Config{Certificates: []tls.Certificate{cert}}, func(c *tls.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = c.Handshake()
+		var b [1]byte
+		_, _ = c.Read(b[:])
+	})
 }
 
 // startBlynkServer starts a blynktest server (TLS with cert, plain TCP
