@@ -21,6 +21,12 @@
 //     product, the /dev/serial/by-id alias, the USB socket, the bridge chip
 //     and a board guess from a table; Identity, which finds the same board
 //     after replug; Resolve for --port specs; WaitFor for reconnects.
+//   - RFC 2217: Open("rfc2217://host:port[?ign_set_control]") dials a port
+//     served over the network (ser2net, esptool's esp_rfc2217_server, the
+//     blynkbridge daemon) and returns an RFC2217Port (rfc2217.go); the wire
+//     format is the rfc2217 subpackage. The client never waits for DTR/RTS
+//     acknowledgements (ser2net on a pty never sends them) and maps a lost
+//     connection to ErrUnplugged, so the monitor reconnects as for a board.
 //
 // Platform code sits behind build tags: sys_unix.go (lock descriptor,
 // errnos, device group), sys_windows.go, lines_linux.go (TIOCMSET, TCGETS2),

@@ -12,7 +12,8 @@ import (
 func FuzzSpec(f *testing.F) {
 	for _, s := range []string{"auto", "", "usb:1a86:7523", "usb:0403:6001:A50285BI", "usb:1a86:*",
 		"serial:0001", "usbpath:1a86:7523@1-1.2:1.0", "usbpath:1a86:7523@", "/dev/ttyUSB0", "ttyUSB2",
-		"usb-1a86_USB2.0-Serial-if00-port0", "usb::", "usb:0x1A86:0XEA60:", "COM3", "usbpath::@1-1:1.0"} {
+		"usb-1a86_USB2.0-Serial-if00-port0", "usb::", "usb:0x1A86:0XEA60:", "COM3", "usbpath::@1-1:1.0",
+		"rfc2217://127.0.0.1:4000", "rfc2217://gw:4000?ign_set_control&timeout=5", "RFC2217://[::1]:1?logging=debug", "rfc2217://h:0", "rfc2217://h:1/x?bad"} {
 		f.Add(s)
 	}
 	ports := sample()

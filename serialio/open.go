@@ -44,8 +44,17 @@ var _ Port = (*Device)(nil)
 // open); on the D1 mini's two-transistor circuit both asserted means no
 // reset, so opening does not reboot the board.
 //
-// The result is a *Device; a type assertion reaches ActualBaud.
+// The result is a *Device; a type assertion reaches ActualBaud. A path
+// that is an rfc2217:// URL (esptool's syntax, ?ign_set_control included)
+// opens a port served over the network instead: a *RFC2217Port.
 func Open(ctx context.Context, path string, baud int) (Port, error) {
+	if IsRFC2217(path) {
+		p, err := DialRFC2217(ctx, path, baud)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	d, err := openDevice(ctx, path, baud)
 	if err != nil {
 		// Never a typed nil inside a non-nil interface.

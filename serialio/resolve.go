@@ -22,12 +22,17 @@ const AutoSpec = "auto"
 //     what is there;
 //   - "usb:VID:PID[:SERIAL]", "serial:SN", or an Identity string
 //     ("usbpath:VID:PID@LOC"): the one matching port;
+//   - an rfc2217://host:port URL (a port served by ser2net or a daemon),
+//     passed through as a path identity;
 //   - a path (/dev/ttyUSB0, /tmp/d1, COM3), a /dev/serial/by-id name with or
 //     without its directory, or a bare node name (ttyUSB0).
 //
 // A path that exists but is not enumerated (a pty, the sim's --link) comes
 // back as PortInfo{Path, Identity: path}.
 func Resolve(spec string) (PortInfo, error) {
+	if IsRFC2217(strings.TrimSpace(spec)) {
+		return resolveIn(spec, nil, pathExists)
+	}
 	ports, err := List()
 	if err != nil && len(ports) == 0 && needsList(spec) {
 		return PortInfo{}, bberr.Wrap(err, bberr.PortNotFound, "pass the port explicitly with --port", "cannot list serial ports")
@@ -56,6 +61,11 @@ func ResolveAmong(spec string, ports []PortInfo) (PortInfo, error) {
 func resolveIn(spec string, ports []PortInfo, exists func(string) bool) (PortInfo, error) {
 	spec = strings.TrimSpace(spec)
 	switch {
+	case IsRFC2217(spec):
+		if _, _, err := ParseRFC2217(spec); err != nil {
+			return PortInfo{}, err
+		}
+		return PortInfo{Path: spec, Identity: Identity{Path: spec}}, nil
 	case spec == "" || strings.EqualFold(spec, AutoSpec):
 		var likely []PortInfo
 		for _, p := range ports {
@@ -221,7 +231,8 @@ func findNow(ident Identity, list func() ([]PortInfo, error), exists func(string
 	if ident.Path != "" {
 		// No enumeration for a path: it would not know a pty anyway, and
 		// go.bug.st's listing opens every ttyS* node on Linux each poll.
-		if !exists(ident.Path) {
+		// A network port cannot be stat'ed: Open tells whether it is back.
+		if !IsRFC2217(ident.Path) && !exists(ident.Path) {
 			return PortInfo{}, false
 		}
 		return PortInfo{Path: ident.Path, Identity: ident}, true
