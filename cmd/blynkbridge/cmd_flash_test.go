@@ -68,7 +68,7 @@ func TestFlashAndInfoCommandsOverPTY(t *testing.T) {
 func TestFlashCommandUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"flash"},
-		{"flash", "x.bin", "--before", "usb-reset", "-p", "/dev/null"},
+		{"flash", "x.bin", "--before", "watchdog-reset", "-p", "/dev/null"}, // usb_reset is esptool's, mapped (internal/cliargs)
 		{"flash", "x.bin", "--connect-seq", "D0|Q1", "-p", "/dev/null"},
 	} {
 		if len(args) > 1 {

@@ -55,7 +55,7 @@ func TestMonitorJSONOverPTY(t *testing.T) {
 }
 
 func TestMonitorUsageErrors(t *testing.T) {
-	if _, errOut, code := runCLI(t, "monitor", "extra"); code != bberr.Usage {
+	if _, errOut, code := runCLI(t, "monitor", "/dev/port", "extra"); code != bberr.Usage {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if _, errOut, code := runCLI(t, "monitor", "-p", "/nonexistent/tty", "--plain"); code != bberr.PortNotFound {

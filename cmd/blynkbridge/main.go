@@ -17,6 +17,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
+	"github.com/blynkbridge/blynkbridge/internal/clilog"
 )
 
 // Set by the linker in release builds (-X main.version=...).
@@ -47,19 +49,18 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		}, profileFlags()...),
 		Commands: commands,
 		Before: func(c *cli.Context) error {
-			level := slog.LevelWarn
-			if c.Bool("verbose") {
-				level = slog.LevelDebug
-			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			// Internal log lines only with -v; warnings as plain lines.
+			slog.SetDefault(clilog.New(stderr, c.Bool("verbose")))
 			return nil
 		},
 		// Never let urfave/cli call os.Exit: main owns the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError:   usageError,
+	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return cliargs.UnknownFlagError(err, app.Flags)
 	}
 	for _, c := range app.Commands {
-		setUsageErrors(c)
+		setUsageErrors(c, app.Flags)
 	}
 	// --profile/--config on every command; unset flags filled from the
 	// environment, then the profile (cmd_profile.go).
@@ -67,24 +68,29 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
-func usageError(_ *cli.Context, err error, _ bool) error {
-	return &bberr.Error{Code: bberr.Usage, Msg: err.Error(), Hint: "run with --help to see the flags", Err: err}
-}
-
-func setUsageErrors(c *cli.Command) {
+// setUsageErrors makes every bad flag a usage error (exit 2) whose hint
+// names the closest flag of that command.
+func setUsageErrors(c *cli.Command, global []cli.Flag) {
 	if c.OnUsageError == nil {
-		c.OnUsageError = usageError
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return cliargs.UnknownFlagError(err, append(append([]cli.Flag{}, c.Flags...), global...))
+		}
 	}
 	for _, sub := range c.Subcommands {
-		setUsageErrors(sub)
+		setUsageErrors(sub, global)
 	}
 }
 
 // run is main without os.Exit, for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) bberr.Code {
 	app := newApp(stdout, stderr)
-	args = normalizeArgs(app, args)
-	err := app.RunContext(ctx, args)
+	args, err := cliargs.Normalize(app, args)
+	if errors.Is(err, cliargs.ErrNothingToComplete) {
+		return bberr.OK
+	}
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return bberr.OK
 	}
