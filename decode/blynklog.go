@@ -42,6 +42,11 @@ func (d *Decoder) blynkLine(l *line, ms int64, msg string) {
 		d.emit(r)
 	}
 	d.lastMs = ms
+	// The sketch is running: boot text is over, and a restart the host
+	// announced either showed above or did not happen (a board powered
+	// from elsewhere keeps running through a replug).
+	d.booting = false
+	d.hostCause = ""
 	if msg == "" {
 		e := newEvent(l, KindBlynkLogo, SevDebug, "Blynk library banner follows")
 		e.DeviceMillis = ms

@@ -44,6 +44,13 @@ type Decoder struct {
 	lastMs        int64  // last Blynk [ms] seen in this boot, -1 after a reboot
 	lastCrash     string // summary of a crash whose restart has not been seen yet
 	logoLeft      int    // lines after "[ms] " that may be Blynk logo art
+	// hostCause is a restart the host caused or allowed (a reset it
+	// pulsed, a replug: see HostReset) whose evidence has not arrived yet;
+	// the next boot sign carries it as "cause".
+	hostCause string
+	// booting is set from a restart until the sketch's first [ms] line:
+	// unreadable bytes then are the ROM's boot text, not a new restart.
+	booting bool
 }
 
 // New returns a Decoder.
@@ -221,11 +228,40 @@ func (d *Decoder) endGarbage() {
 		d.emit(e)
 		return
 	}
-	e.Summary = "unreadable bytes: the boot ROM's 74880-baud message read at another baud rate, so the board just reset"
-	e.Detail = "The ESP8266 boot ROM always prints at 74880 baud (115200 x 26/40: it assumes a 40 MHz crystal, the D1 mini has 26 MHz). " +
-		"At the sketch's baud rate that text arrives as random bytes. It is harmless, and it marks a reset. " +
+	// Unreadable bytes alone prove nothing about a restart: a noisy line,
+	// a loose ground or a glitch prints the same on a board that keeps
+	// running. They are the ROM's boot text only where a restart is known
+	// from something else: a crash dump just before (the core restarts
+	// after printing it), a restart the host caused, or a boot already
+	// under way. Otherwise a restart shows later as the sketch's millis
+	// counter starting again (a "reboot" event).
+	const romDetail = "The ESP8266 boot ROM always prints at 74880 baud (115200 x 26/40: it assumes a 40 MHz crystal, the D1 mini has 26 MHz). " +
+		"At the sketch's baud rate that text arrives as random bytes. " +
 		"To read it (reset cause, boot mode), monitor at 74880: `blynkbridge monitor --baud 74880`, or decode a log captured at 74880."
-	d.reboot(&e, "garbage")
+	switch {
+	case d.lastCrash != "":
+		e.Summary = "unreadable bytes: the boot ROM's 74880-baud message as the board restarts after the crash"
+		e.Detail = romDetail
+		e.set("reset", "crash")
+		d.reboot(&e, "garbage")
+	case d.hostCause != "":
+		e.Summary = "unreadable bytes: the boot ROM's 74880-baud message as the board starts (" + d.hostCause + ")"
+		e.Detail = romDetail
+		e.set("reset", "host")
+		d.reboot(&e, "garbage")
+	case d.booting:
+		e.Summary = "unreadable bytes: the rest of the boot ROM's 74880-baud message"
+		e.Detail = romDetail
+		e.set("reset", "boot")
+	case d.lastMs >= 0:
+		e.Summary = "unreadable bytes while the sketch runs: line noise, or a restart whose boot text was read at the wrong baud (a restart shows as the sketch's counter starting again)"
+		e.Detail = "A board that restarts prints its boot ROM text at 74880 baud, which reads as random bytes at the sketch's rate; but noise on the line looks the same. " +
+			"The monitor counts a restart only from a ROM banner, a restart it caused, a crash dump, or the sketch's millis counter going back."
+	default:
+		e.Summary = "unreadable bytes: the boot ROM's 74880-baud message read at another baud rate if the board just started, or line noise (not counted as a restart)"
+		e.Detail = "A board that restarts prints its boot ROM text at 74880 baud, which reads as random bytes at the sketch's rate; but noise on the line looks the same. " +
+			"The monitor counts a restart only from a ROM banner, a restart it caused, a crash dump, or the sketch's millis counter going back."
+	}
 	d.emit(e)
 }
 
@@ -424,13 +460,32 @@ func hasControl(t string) bool {
 	return false
 }
 
+// HostReset tells the decoder that the host pulsed the board's reset, or
+// saw it unplugged and back, with cause saying which ("reset by the
+// monitor", "plugged back in"). The next sign of a boot (ROM banner, boot
+// text read as unreadable bytes, the millis counter starting again) is
+// then tagged with that cause, so a diagnosis does not count it as the
+// board restarting on its own. It returns the events it completes (a
+// partial line, an open dump) first.
+func (d *Decoder) HostReset(cause string) []Event {
+	evs := d.Flush()
+	d.hostCause = cause
+	return evs
+}
+
 // reboot notes a restart seen in e: it resets the Blynk millis tracking and
 // ties the restart to a crash reported just before it.
 func (d *Decoder) reboot(e *Event, how string) {
 	d.lastMs = -1
 	d.logoLeft = 0
+	d.booting = true
 	if how == "core-banner" {
 		return // printed at Serial.begin(): a boot, but not a proof of a reset here
+	}
+	if d.hostCause != "" {
+		e.set("cause", d.hostCause)
+		e.addDetail("The host caused or allowed this restart (" + d.hostCause + "); it is not the board's doing.")
+		d.hostCause = ""
 	}
 	if d.lastCrash != "" {
 		e.set("after_crash", d.lastCrash)

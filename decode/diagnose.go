@@ -17,10 +17,21 @@ type Problem struct {
 	Fix         string   // the command (or action) that checks or fixes it
 	More        []string // further causes to rule out, each with its command
 	Severity    Severity
-	Count       int       // how many times the evidence was seen
+	// Certainty says how sure the diagnosis is: "certain" when the events
+	// prove it (a crash dump, a refused token), "likely" when they fit it
+	// and little else, "possible" when another cause fits as well.
+	Certainty   string
+	Count       int       // how many events of this problem's own kind were seen
 	First, Last time.Time // host time of the first and latest evidence
 	Evidence    string    // summary of the latest event that raised it
 }
+
+// How sure a Problem is (Problem.Certainty).
+const (
+	CertainCertain  = "certain"  // the events prove it
+	CertainLikely   = "likely"   // the events fit it and little else
+	CertainPossible = "possible" // another cause fits as well
+)
 
 // Diagnoser turns a stream of events into the current list of problems.
 // Problems are raised by sequences (an IP-address connect followed by a
@@ -37,7 +48,9 @@ type Diagnoser struct {
 	garbageRun   int
 	lastMs       int64 // latest device millis in this boot
 	uptimes      []int64
-	reboots      int
+	reboots      int // restarts the board made on its own (host-caused ones are not counted)
+	loopCrashes  int // of the restarts in uptimes, those that followed a crash dump
+	crashFlags   []bool
 	hwWDT        int
 	crashes      int
 	lastCrash    string
@@ -63,6 +76,9 @@ func (g *Diagnoser) Problems() []Problem {
 func (g *Diagnoser) raise(e *Event, p Problem) {
 	if old, ok := g.probs[p.ID]; ok {
 		old.Count++
+		if p.Certainty != "" {
+			old.Certainty = p.Certainty
+		}
 		old.Last = e.HostTime
 		old.Evidence = e.Summary
 		old.Title, old.Explanation, old.Fix, old.More = p.Title, p.Explanation, p.Fix, p.More
@@ -72,6 +88,9 @@ func (g *Diagnoser) raise(e *Event, p Problem) {
 		return
 	}
 	p.Count = 1
+	if p.Certainty == "" {
+		p.Certainty = CertainCertain
+	}
 	p.First, p.Last = e.HostTime, e.HostTime
 	p.Evidence = e.Summary
 	g.probs[p.ID] = &p
@@ -117,11 +136,11 @@ func (g *Diagnoser) feed(e *Event) {
 	switch e.Kind {
 	case KindGarbage:
 		g.garbageRun++
-		if e.Fields["continued"] == "" {
+		if r := e.Fields["reset"]; r == "crash" || r == "host" {
 			g.rebooted(e)
 		}
 		if g.garbageRun >= 3 {
-			g.raise(e, Problem{ID: "wrong-baud", Severity: SevWarn,
+			g.raise(e, Problem{ID: "wrong-baud", Severity: SevWarn, Certainty: CertainLikely,
 				Title:       "everything is unreadable: the monitor's baud rate does not match the sketch",
 				Explanation: "A short burst of unreadable bytes after a reset is normal (the boot ROM prints at 74880 baud). Unreadable output that goes on means the sketch's Serial.begin() rate differs from the monitor's.",
 				Fix:         "blynkbridge monitor --baud 115200   (use the rate in the sketch's Serial.begin(); 74880 shows the boot ROM text)"})
@@ -229,7 +248,7 @@ func (g *Diagnoser) blynk(e *Event, msg string) {
 			if p := e.Fields["port"]; p != "" {
 				target += ":" + p
 			}
-			g.raise(e, Problem{ID: "tcp-connect-failing", Severity: SevError,
+			g.raise(e, Problem{ID: "tcp-connect-failing", Severity: SevError, Certainty: CertainLikely,
 				Title:       "cannot reach the Blynk server " + target + " (TCP connect fails)",
 				Explanation: "\"Connecting to\" repeats with nothing in between: the library prints nothing when the TCP connect itself fails. The server is down, the port is wrong (local server: 8080 plain / 9443 TLS; legacy 8442/8441; cloud 80/443), or a firewall blocks it.",
 				Fix:         "from a PC on the same network: nc -vz " + strings.Replace(target, ":", " ", 1) + "   (TLS ports: " + fixFingerprint(hostPortOr(target)) + ")"})
@@ -288,12 +307,12 @@ func (g *Diagnoser) blynk(e *Event, msg string) {
 		if g.certMismatch > 0 {
 			return // the leftover socket after an axTLS mismatch, explained there
 		}
-		g.raise(e, Problem{ID: "login-timeout", Severity: SevWarn,
+		g.raise(e, Problem{ID: "login-timeout", Severity: SevWarn, Certainty: CertainPossible,
 			Title:       "the server accepts the connection but never answers the login",
 			Explanation: "Usually a port mismatch: a plain sketch on a TLS port or the reverse, or a port that is not the Blynk hardware port (local server: 8080 plain, 9443 TLS).",
 			Fix:         fixFingerprint(g.target()) + "   (answers only if the port speaks TLS)"})
 	case "heartbeat-timeout":
-		g.raise(e, Problem{ID: "heartbeat-timeout", Severity: SevWarn,
+		g.raise(e, Problem{ID: "heartbeat-timeout", Severity: SevWarn, Certainty: CertainLikely,
 			Title:       "the connection to the server goes silent (heartbeat timeout)",
 			Explanation: "Nothing arrived from the server for heartbeat + 3 x timeout (19 s on 0.5/0.6, 63 s on 1.x): Wi-Fi drops, a server or bridge that dropped the session, or a sketch that blocks in loop() so Blynk.run() is not called.",
 			Fix:         "watch Wi-Fi lines around it: blynkbridge monitor; keep loop() free of delay() and long blocking code"})
@@ -350,50 +369,76 @@ func (g *Diagnoser) tlsTrust(e *Event) {
 			"a renewed certificate (Let's Encrypt every ~60 days): compare with " + fixFingerprint(g.target())}})
 }
 
-// rebooted records a restart and the uptime that preceded it.
+// rebooted records a restart and the uptime that preceded it. A restart
+// the host caused or allowed (the decoder tags it with "cause": a reset the
+// monitor pulsed, a replug) is the host's doing: it resets the per-boot
+// state but is not evidence of a boot loop.
 func (g *Diagnoser) rebooted(e *Event) {
-	g.reboots++
 	up := g.lastMs
 	if e.Kind == KindReboot {
 		if v, err := strconv.ParseInt(e.Fields["from_ms"], 10, 64); err == nil {
 			up = v
 		}
 	}
-	if up >= 0 {
-		g.uptimes = append(g.uptimes, up)
-		if len(g.uptimes) > 8 {
-			g.uptimes = g.uptimes[1:]
-		}
-	}
 	g.lastMs = -1
 	g.readyMs = -1
 	g.connectRun = 0
 	g.certMismatch = 0
-	short := 0
-	for _, u := range g.uptimes {
+	if e.Fields["cause"] != "" {
+		return
+	}
+	g.reboots++
+	if up >= 0 {
+		g.uptimes = append(g.uptimes, up)
+		g.crashFlags = append(g.crashFlags, e.Fields["after_crash"] != "")
+		if len(g.uptimes) > 8 {
+			g.uptimes, g.crashFlags = g.uptimes[1:], g.crashFlags[1:]
+		}
+	}
+	short, afterCrash := 0, 0
+	for i, u := range g.uptimes {
 		if u < 120_000 {
 			short++
+			if g.crashFlags[i] {
+				afterCrash++
+			}
 		}
 	}
-	if short >= 2 || g.hwWDT >= 2 || g.crashes >= 3 {
-		period := ""
-		if len(g.uptimes) > 0 {
-			s := append([]int64(nil), g.uptimes...)
-			sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-			period = fmt.Sprintf(" about every %.1f s", float64(s[len(s)/2])/1000)
-		}
-		why := "Something resets it each time."
-		switch {
-		case g.hwWDT >= 2:
-			why = "The banner shows rst cause 4: the hardware watchdog bites (interrupts off or an ISR/loop that never yields for seconds)."
-		case g.lastCrash != "":
-			why = "Each restart follows a crash (" + g.lastCrash + ")."
-		}
-		g.raise(e, Problem{ID: "boot-loop", Severity: SevError,
-			Title:       "boot loop: the board restarts" + period,
-			Explanation: why + " A board in a boot loop never stays online long enough to serve Blynk.",
-			Fix:         "blynkbridge decode LOG --elf SKETCH.ino.elf   (to see where it crashes)"})
+	if short < 2 && g.hwWDT < 2 {
+		return
 	}
+	period := ""
+	if len(g.uptimes) > 0 {
+		s := append([]int64(nil), g.uptimes...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		period = fmt.Sprintf(" about every %.1f s", float64(s[len(s)/2])/1000)
+	}
+	why := "Nothing in the log says why: no crash dump before the restarts (a brown-out, the reset pin, or a hardware watchdog print nothing)."
+	fix := "watch the power supply (a weak USB port or regulator browns out when Wi-Fi starts) and what is wired to RST; read the ROM's rst cause at 74880: blynkbridge monitor --baud 74880"
+	switch {
+	case g.hwWDT >= 2:
+		why = "The banner shows rst cause 4: the hardware watchdog bites (interrupts off or an ISR/loop that never yields for seconds)."
+		fix = "keep loop() and interrupt handlers short; call yield() in long loops"
+	case afterCrash == short:
+		why = "Each of these restarts follows a crash dump (latest: " + g.lastCrash + ")."
+		fix = "blynkbridge decode LOG --elf SKETCH.ino.elf   (to see where it crashes)"
+	case afterCrash > 0:
+		why = fmt.Sprintf("%d of these %d restarts follow a crash dump (latest: %s); the others show none (power, reset pin or watchdog).", afterCrash, short, g.lastCrash)
+		fix = "blynkbridge decode LOG --elf SKETCH.ino.elf   (for the crashes), and check the power supply"
+	}
+	certainty := CertainLikely
+	if short >= 3 || g.hwWDT >= 3 {
+		certainty = CertainCertain
+	}
+	if period != "" {
+		period = "," + period
+	}
+	g.raise(e, Problem{ID: "boot-loop", Severity: SevError, Certainty: certainty,
+		Title:       "boot loop: the board restarted on its own " + strconv.Itoa(max(short, g.hwWDT)) + " times" + period,
+		Explanation: why + " A board in a boot loop never stays online long enough to serve Blynk. Restarts the monitor caused and unplugs are not counted.",
+		Fix:         fix})
+	// The count is the restarts in the loop, not how often it was raised.
+	g.probs["boot-loop"].Count = max(short, g.hwWDT)
 }
 
 // checkUptime clears the boot loop once the board has stayed up well past
@@ -401,7 +446,7 @@ func (g *Diagnoser) rebooted(e *Event) {
 func (g *Diagnoser) checkUptime(e *Event) {
 	if _, ok := g.probs["boot-loop"]; ok && e.DeviceMillis > 180_000 {
 		g.clear("boot-loop")
-		g.uptimes = nil
+		g.uptimes, g.crashFlags = nil, nil
 		g.hwWDT = 0
 	}
 	if _, ok := g.probs["heartbeat-timeout"]; ok && g.readyMs >= 0 && e.DeviceMillis-g.readyMs > 300_000 {

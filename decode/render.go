@@ -116,6 +116,9 @@ func WriteProblems(w io.Writer, ps []Problem) error {
 		if p.Count > 1 {
 			fmt.Fprintf(&b, " (seen %d times)", p.Count)
 		}
+		if p.Certainty != "" {
+			fmt.Fprintf(&b, "\n  how sure: %s", p.Certainty)
+		}
 		fmt.Fprintf(&b, "\n  why: %s\n  fix: %s\n", p.Explanation, p.Fix)
 		for _, m := range p.More {
 			fmt.Fprintf(&b, "  also check: %s\n", m)
@@ -132,6 +135,7 @@ type jsonProblem struct {
 	Explanation string   `json:"explanation"`
 	Fix         string   `json:"fix"`
 	More        []string `json:"more,omitempty"`
+	Certainty   string   `json:"certainty,omitempty"`
 	Count       int      `json:"count"`
 	First       string   `json:"first,omitempty"`
 	Last        string   `json:"last,omitempty"`
@@ -141,7 +145,7 @@ type jsonProblem struct {
 // MarshalJSON writes a problem in the v1 schema.
 func (p Problem) MarshalJSON() ([]byte, error) {
 	j := jsonProblem{ID: p.ID, Severity: p.Severity, Title: p.Title, Explanation: p.Explanation, Fix: p.Fix,
-		More: p.More, Count: p.Count, Evidence: p.Evidence}
+		More: p.More, Certainty: p.Certainty, Count: p.Count, Evidence: p.Evidence}
 	if !p.First.IsZero() {
 		j.First = p.First.UTC().Format(time.RFC3339Nano)
 		j.Last = p.Last.UTC().Format(time.RFC3339Nano)

@@ -29,6 +29,7 @@ func (e *Engine) Reset(ctx context.Context, download bool) error {
 			what = "reset into download mode"
 		}
 		_ = p.SetBaud(e.opt.ROMBaud)
+		e.hostReset("reset by the monitor")
 		for _, st := range seq {
 			if err := p.SetLines(st.dtr, st.rts); err != nil {
 				_ = p.SetBaud(e.currentBaud())
@@ -53,6 +54,7 @@ func (e *Engine) Boot(ctx context.Context, what string, f func() error) error {
 		if err := p.SetBaud(e.opt.ROMBaud); err != nil {
 			return err
 		}
+		e.hostReset(what)
 		if err := f(); err != nil {
 			_ = p.SetBaud(e.currentBaud())
 			return err
@@ -151,6 +153,8 @@ func (e *Engine) Borrow(ctx context.Context, what string, f func(ctx context.Con
 		e.flushDecoder()
 		e.setStatus(func(s *Status) { s.Lent = true })
 		e.note("port lent to %s", what)
+		// A flasher resets the board into its loader and out again.
+		e.hostReset(what)
 		err := f(ctx, p)
 		// The borrower may have changed rate and timeout; restore ours.
 		_ = p.SetBaud(e.currentBaud())

@@ -1,6 +1,10 @@
 package monitor
 
-import "time"
+import (
+	"time"
+
+	"github.com/blynkbridge/blynkbridge/decode"
+)
 
 // decodeQueue runs the decoder beside the reader, not in it. The reader
 // must never fall behind the board: a USB bridge's buffer (and the sim's
@@ -18,9 +22,17 @@ type decodeQueue struct {
 }
 
 type decodeJob struct {
-	data  []byte // nil with flush
-	at    time.Time
-	flush bool
+	data      []byte // nil with flush
+	at        time.Time
+	flush     bool
+	hostReset string // with flush: tell the decoder the host reset or repowered the board, and why
+}
+
+// HostResetter is a Decoder that can be told of restarts the host caused
+// (decode.Decoder is one): the boot that follows is then not counted as the
+// board restarting on its own.
+type HostResetter interface {
+	HostReset(cause string) []decode.Event
 }
 
 func (e *Engine) startDecoder() {
@@ -71,7 +83,11 @@ func (e *Engine) decodeWorker() {
 			var items []Item
 			if j.flush {
 				now := e.opt.Now()
-				for _, ev := range e.opt.Decoder.Flush() {
+				evs := e.opt.Decoder.Flush()
+				if hr, ok := e.opt.Decoder.(HostResetter); ok && j.hostReset != "" {
+					evs = append(evs, hr.HostReset(j.hostReset)...)
+				}
+				for _, ev := range evs {
 					items = append(items, Item{Kind: ItemEvent, Time: now, Event: ev})
 				}
 			} else {

@@ -32,10 +32,11 @@ type ptyRig struct {
 
 	mu sync.Mutex
 	received
-	tr     *Tracker
-	done   chan struct{}
-	cancel context.CancelFunc
-	runErr chan error
+	tr        *Tracker
+	firstBack time.Time // the first "board back" note
+	done      chan struct{}
+	cancel    context.CancelFunc
+	runErr    chan error
 }
 
 func newPTYRig(t *testing.T, opts sim.Options, reconnect bool) *ptyRig {
@@ -70,6 +71,9 @@ func newPTYRig(t *testing.T, opts sim.Options, reconnect bool) *ptyRig {
 			for _, it := range items {
 				r.add(it)
 				r.tr.Observe(it, r.e.Status())
+				if it.Kind == ItemNote && r.firstBack.IsZero() && strings.HasPrefix(it.Note, "board back") {
+					r.firstBack = it.Time
+				}
 			}
 			r.mu.Unlock()
 			if err != nil {

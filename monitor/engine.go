@@ -282,6 +282,9 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		gap := e.opt.Now().Sub(lost)
 		e.setStatus(func(s *Status) { s.Gaps++; s.LastGap = gap })
 		e.note("board back after %s (nothing was received in that gap)", gap.Round(time.Millisecond))
+		// A USB-powered board restarts when plugged back in: that boot
+		// is the replug's doing, not a restart to diagnose.
+		e.hostReset("unplugged and plugged back in")
 	}
 }
 
@@ -354,6 +357,10 @@ func (e *Engine) ingest(p []byte) {
 	// Decoding happens beside the reader (decodeq.go): its events follow.
 	e.enqueue(decodeJob{data: data, at: now})
 }
+
+// hostReset tells the decoder, in stream order, that the host reset or
+// repowered the board.
+func (e *Engine) hostReset(cause string) { e.enqueue(decodeJob{flush: true, hostReset: cause}) }
 
 // flushDecoder asks the decoder to release a partial line, an open dump.
 func (e *Engine) flushDecoder() { e.enqueue(decodeJob{flush: true}) }

@@ -135,8 +135,10 @@ func (t *Tracker) event(e decode.Event) {
 		}
 		return
 	case decode.KindGarbage:
-		// 74880-baud boot text read at the sketch's rate: a reset.
-		if t.st.Board != BoardDownload {
+		// Unreadable bytes are a boot only where the decoder tied them to
+		// a restart (after a crash dump, or one the host caused); on a
+		// board that keeps running they are noise.
+		if r := e.Fields["reset"]; (r == "crash" || r == "host") && t.st.Board != BoardDownload {
 			t.booted(e.HostTime)
 			t.setBoard(BoardRunning)
 		}

@@ -96,6 +96,14 @@ func (pl *ptyLink) slavePath() string {
 }
 
 func (pl *ptyLink) open() error {
+	if pl.link != "" {
+		// A new pty may get the old one's number: a host polling the link
+		// could then open it before the open-watch below exists, be
+		// missed, and get no output. The link reappears once it does.
+		if fi, err := os.Lstat(pl.link); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			_ = os.Remove(pl.link)
+		}
+	}
 	m, s, err := pty.Open()
 	if err != nil {
 		return bberr.Wrap(err, bberr.Failure, "check that /dev/ptmx is available (devpts mounted)", "sim: open pty")
@@ -120,13 +128,6 @@ func (pl *ptyLink) open() error {
 		return bberr.Wrap(err, bberr.Failure, "", "sim: set pty raw")
 	}
 	path := s.Name()
-	if pl.link != "" {
-		if err := relink(pl.link, path); err != nil {
-			master.Close()
-			s.Close()
-			return err
-		}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pl.mu.Lock()
 	pl.master, pl.slave, pl.slaveFd, pl.path = master, s, sfd, path
@@ -138,6 +139,14 @@ func (pl *ptyLink) open() error {
 	pl.tracking, pl.openers, pl.seenOpen, pl.inotify = false, 0, false, -1
 	pl.mu.Unlock()
 	pl.watchOpen(ctx, path)
+	if pl.link != "" {
+		if err := relink(pl.link, path); err != nil {
+			cancel()
+			master.Close()
+			s.Close()
+			return err
+		}
+	}
 	pl.b.addSink(pl)
 	pl.wg.Add(2)
 	go pl.reader(ctx, master, pl.line)
