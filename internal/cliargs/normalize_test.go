@@ -156,8 +156,8 @@ func TestUnknownFlagSuggestion(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
-	names := []string{"monitor", "flash", "info", "relay", "ports", "profile"}
-	for in, want := range map[string]string{"moniter": "monitor", "moniotr": "monitor", "flahs": "flash", "port": "ports", "mon": "monitor", "qqqqqq": ""} {
+	names := []string{"monitor", "flash", "info", "relay", "ports", "profile", "cert"}
+	for in, want := range map[string]string{"moniter": "monitor", "moniotr": "monitor", "flahs": "flash", "port": "ports", "mon": "monitor", "qqqqqq": "", "pro": "profile", "vers": ""} {
 		if got := Suggest(in, names); got != want {
 			t.Errorf("%s: got %q want %q", in, got, want)
 		}

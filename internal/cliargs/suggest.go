@@ -6,30 +6,35 @@ import (
 )
 
 // Suggest returns the candidate closest to word, or "" when none is close
-// enough to be a likely typo: within an edit distance of about a third of
-// the word (at least 2), or a candidate that word is a prefix of.
+// enough to be a likely typo: the one candidate that word starts (a cut
+// short "vers" is "version"), else the nearest within an edit distance of
+// about a third of the word (at least 1).
 func Suggest(word string, candidates []string) string {
 	word = strings.ToLower(word)
 	best, bestD := "", 1<<30
 	sorted := append([]string{}, candidates...)
 	sort.Strings(sorted) // ties resolve the same way every run
+	var prefixed []string
+	for _, c := range sorted {
+		if len(word) >= 2 && strings.HasPrefix(strings.ToLower(c), word) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
 	for _, c := range sorted {
 		d := distance(word, strings.ToLower(c))
 		if d < bestD {
 			best, bestD = c, d
 		}
 	}
-	limit := len(word) / 3
-	if limit < 2 {
-		limit = 2
-	}
+	limit := max(len(word)/3, 1)
 	if best != "" && bestD <= limit {
 		return best
 	}
-	for _, c := range sorted {
-		if len(word) >= 3 && strings.HasPrefix(strings.ToLower(c), word) {
-			return c
-		}
+	if len(prefixed) > 0 {
+		return prefixed[0]
 	}
 	return ""
 }
