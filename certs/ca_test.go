@@ -204,3 +204,21 @@ func TestNewServerFilesAndReuse(t *testing.T) {
 		t.Fatalf("missing CA dir: %v", err)
 	}
 }
+
+// TestNewServerValidatesEveryTargetFirst: server.key being a directory
+// stops `cert new --force` before any file is written (it used to write
+// three of four files and exit 1).
+func TestNewServerValidatesEveryTargetFirst(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, ServerKeyFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewServerFiles(NewServerOptions{Dir: dir, DNSNames: []string{"blynk.lan"}, Force: true})
+	if bberr.CodeOf(err) != bberr.BadInput || bberr.HintOf(err) == "" {
+		t.Fatalf("got %v (code %d)", err, bberr.CodeOf(err))
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("files written before the refusal: %v", ents)
+	}
+}

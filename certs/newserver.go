@@ -1,14 +1,15 @@
 package certs
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
 // Defaults for NewServerFiles.
@@ -63,21 +64,19 @@ func NewServerFiles(o NewServerOptions) (*NewServerResult, error) {
 	if o.CADir == "" {
 		names = append(names, CACertFile, CAKeyFile)
 	}
-	if !o.Force {
-		if err := checkAbsent(o.Dir, names); err != nil {
-			return nil, err
-		}
+	if err := CheckTargets(o.Dir, names, o.Force); err != nil {
+		return nil, err
 	}
 	res := &NewServerResult{}
 	var files []File
 	if o.CADir != "" {
-		cb, err := os.ReadFile(filepath.Join(o.CADir, CACertFile))
+		cb, err := readCAFile(o.CADir, CACertFile)
 		if err != nil {
-			return nil, readError(err, filepath.Join(o.CADir, CACertFile))
+			return nil, err
 		}
-		kb, err := os.ReadFile(filepath.Join(o.CADir, CAKeyFile))
+		kb, err := readCAFile(o.CADir, CAKeyFile)
 		if err != nil {
-			return nil, readError(err, filepath.Join(o.CADir, CAKeyFile))
+			return nil, err
 		}
 		ca, err := LoadCA(cb, kb)
 		if err != nil {
@@ -116,12 +115,13 @@ func NewServerFiles(o NewServerOptions) (*NewServerResult, error) {
 	return res, nil
 }
 
-func readError(err error, path string) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return bberr.Wrap(err, bberr.BadInput, "--ca-dir must be a directory written by `blynkbridge cert new` (holding ca.crt and ca.key)", "cannot read %s", path)
-	case errors.Is(err, fs.ErrPermission):
-		return bberr.Wrap(err, bberr.Permission, "run as the user who made the CA", "cannot read %s", path)
+// readCAFile reads one file of a --ca-dir (a regular file of at most
+// 1 MiB, by safeio), keeping its own hint for a missing one.
+func readCAFile(dir, name string) ([]byte, error) {
+	path := filepath.Join(dir, name)
+	b, err := safeio.ReadFile(context.Background(), path, safeio.Cert)
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
+		return nil, bberr.Wrap(err, bberr.BadInput, "--ca-dir must be a directory written by `blynkbridge cert new` (holding ca.crt and ca.key)", "cannot read %s", path)
 	}
-	return bberr.Wrap(err, bberr.BadInput, "", "cannot read %s", path)
+	return b, err
 }

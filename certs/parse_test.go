@@ -342,3 +342,36 @@ func TestErrorCodes(t *testing.T) {
 		t.Errorf("parse code %d", code)
 	}
 }
+
+// TestCheckExitsTenWhenADeviceRejectsTheText: a fingerprint that parses
+// cleanly but that axTLS or BearSSL would reject as written (dashes, a tab,
+// a trailing newline, SHA-256 for a SHA-1 pin) exits 10 with the clean value.
+func TestCheckExitsTenWhenADeviceRejectsTheText(t *testing.T) {
+	const clean = "AA BB CC DD EE FF 00 11 22 33 44 55 66 77 88 99 AA BB CC DD"
+	for _, c := range []struct {
+		name, in string
+		code     bberr.Code
+	}{
+		{"clean", clean, bberr.OK},
+		{"colons", strings.ReplaceAll(clean, " ", ":"), bberr.OK},
+		{"dashes", strings.ReplaceAll(clean, " ", "-"), bberr.CheckFailed},
+		{"tab", strings.Replace(clean, " ", "\t", 1), bberr.CheckFailed},
+		{"newline", clean + "\n", bberr.CheckFailed},
+		{"sha256", clean + " 01 02 03 04 05 06 07 08 09 0A 0B 0C", bberr.CheckFailed},
+		{"garbage", "a b", bberr.BadInput},
+		{"invisible", "\u200e" + clean, bberr.CheckFailed},
+	} {
+		rep := Check(c.in)
+		err := rep.Err()
+		if bberr.CodeOf(err) != c.code {
+			t.Errorf("%s: exit %d (%v), want %d", c.name, bberr.CodeOf(err), err, c.code)
+			continue
+		}
+		if c.code == bberr.CheckFailed && c.name != "sha256" && !strings.Contains(bberr.HintOf(err), clean) {
+			t.Errorf("%s: hint %q lacks the clean value", c.name, bberr.HintOf(err))
+		}
+		if rep.OK != (c.code == bberr.OK) {
+			t.Errorf("%s: OK=%v", c.name, rep.OK)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -8,19 +9,18 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
 // ReadTokenFile reads a token from a file (first line, surrounding space
 // trimmed). It returns a warning when other users can read the file. Errors
-// never contain the file's content.
+// never contain the file's content. The file must be a regular file of at
+// most 1 KiB (safeio.Token), so a FIFO or /dev/zero is refused at once.
 func ReadTokenFile(path string) (blynk.Token, []string, error) {
-	data, err := os.ReadFile(path)
+	// A 1 KiB regular file never blocks: no context needed to stop it.
+	data, err := safeio.ReadFile(context.Background(), path, safeio.Token)
 	if err != nil {
-		code := bberr.BadInput
-		if os.IsPermission(err) {
-			code = bberr.Permission
-		}
-		return blynk.Token{}, nil, bberr.Wrap(err, code, "check the token_file path (a file holding only the 32-character token)", "cannot read token file")
+		return blynk.Token{}, nil, err
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
 	t := blynk.NewToken(strings.TrimSpace(line))

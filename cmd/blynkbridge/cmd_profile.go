@@ -322,6 +322,39 @@ func profileAddFlags() []cli.Flag {
 	}
 }
 
+// cmdLineKey holds, in App.Metadata, the arguments run() was given, so
+// flagOnCommandLine can tell a flag typed by the user from one filled from
+// the environment or a profile.
+const cmdLineKey = "blynkbridge.args"
+
+// flagOnCommandLine reports whether --name (or -name, --name=V) was typed
+// on the command line.
+func flagOnCommandLine(c *cli.Context, name string) bool {
+	args, _ := c.App.Metadata[cmdLineKey].([]string)
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		a, _, _ = strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// warnTokenFlag warns when a secret was typed on the command line (not
+// taken from the environment or a profile): it stays in the shell's history
+// and every user sees it in ps. Every command with a token flag calls it.
+func warnTokenFlag(c *cli.Context, flag string) {
+	if flagOnCommandLine(c, flag) {
+		fmt.Fprintf(c.App.ErrWriter, "warning: --%s is kept in your shell history and shown to every user by ps; prefer --%s-file FILE (mode 600) or $BLYNKBRIDGE_TOKEN\n", flag, flag)
+	}
+}
+
 func oneArg(c *cli.Context, what string) (string, error) {
 	if c.NArg() != 1 {
 		return "", bberr.New(bberr.Usage, "usage: blynkbridge profile "+c.Command.Name+" "+what, "expected one profile name, got %d arguments", c.NArg())
@@ -371,7 +404,7 @@ func profileAdd(c *cli.Context) error {
 		p.TLS = "none"
 	}
 	if c.IsSet("token") {
-		fmt.Fprintln(c.App.ErrWriter, "warning: --token puts the token in your shell history; prefer --token-file FILE (mode 600) or --token-env VAR")
+		warnTokenFlag(c, "token")
 		p.Token = blynk.NewToken(strings.TrimSpace(c.String("token")))
 	}
 	if p.TokenFile != "" {

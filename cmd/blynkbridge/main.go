@@ -84,6 +84,7 @@ func setUsageErrors(c *cli.Command, global []cli.Flag) {
 // run is main without os.Exit, for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) bberr.Code {
 	app := newApp(stdout, stderr)
+	app.Metadata = map[string]any{cmdLineKey: args}
 	args, err := cliargs.Normalize(app, args)
 	if errors.Is(err, cliargs.ErrNothingToComplete) {
 		return bberr.OK

@@ -22,11 +22,12 @@ type Kind struct {
 
 // The kinds of file blynkbridge reads whole.
 var (
-	Image  = Kind{"image", 16 << 20}      // the largest ESP8266 flash is 16 MiB
-	ELF    = Kind{"ELF file", 64 << 20}   // debug info makes ELFs large
-	Token  = Kind{"token file", 1 << 10}  // a token is 32 characters
-	Config = Kind{"config file", 1 << 20} // profiles.toml, resume state
-	Cert   = Kind{"certificate", 1 << 20} // PEM files, pasted fingerprints
+	Image    = Kind{"image", 16 << 20}        // the largest ESP8266 flash is 16 MiB
+	ELF      = Kind{"ELF file", 64 << 20}     // debug info makes ELFs large
+	Token    = Kind{"token file", 1 << 10}    // a token is 32 characters
+	Password = Kind{"password file", 1 << 10} // a WPA2 passphrase is at most 63 bytes
+	Config   = Kind{"config file", 1 << 20}   // profiles.toml, resume state
+	Cert     = Kind{"certificate", 1 << 20}   // PEM files, pasted fingerprints
 )
 
 // chunk is how much ReadFile reads between checks of ctx.
@@ -37,21 +38,11 @@ func ReadFile(ctx context.Context, path string, k Kind) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := openNoBlock(path)
+	f, st, err := openRegular(path, k)
 	if err != nil {
-		return nil, readError(err, path, k)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, readError(err, path, k)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, notRegular(path, k, st.Mode())
-	}
-	if st.Size() > k.Max {
-		return nil, tooLarge(path, k)
-	}
 	// The size may change under us (a growing file, /proc): read at most
 	// Max+1 bytes whatever Stat said.
 	buf := make([]byte, 0, min(st.Size()+1, k.Max+1))
@@ -75,6 +66,35 @@ func ReadFile(ctx context.Context, path string, k Kind) ([]byte, error) {
 			return nil, readError(err, path, k)
 		}
 	}
+}
+
+// OpenRegular opens the regular file at path, of kind k, for a reader
+// that needs random access (debug/elf): the same checks as ReadFile, size
+// included, without reading it. Close the result.
+func OpenRegular(path string, k Kind) (*os.File, error) {
+	f, _, err := openRegular(path, k)
+	return f, err
+}
+
+func openRegular(path string, k Kind) (*os.File, fs.FileInfo, error) {
+	f, err := openNoBlock(path)
+	if err != nil {
+		return nil, nil, readError(err, path, k)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, readError(err, path, k)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, notRegular(path, k, st.Mode())
+	}
+	if st.Size() > k.Max {
+		f.Close()
+		return nil, nil, tooLarge(path, k)
+	}
+	return f, st, nil
 }
 
 // openNoBlock opens path for reading without blocking: O_NONBLOCK makes
@@ -252,4 +272,32 @@ func size(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadAll reads r (stdin, usually) to its end, at most k.Max bytes, and
+// returns ctx.Err() as soon as ctx ends even if r blocks (a terminal
+// waiting for Ctrl-D): the read goes on in a goroutine that the process's
+// exit ends.
+func ReadAll(ctx context.Context, r io.Reader, k Kind) ([]byte, error) {
+	type res struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(r, k.Max+1))
+		ch <- res{b, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case x := <-ch:
+		if x.err != nil {
+			return nil, bberr.Wrap(x.err, bberr.BadInput, "", "cannot read the %s", k.Name)
+		}
+		if int64(len(x.b)) > k.Max {
+			return nil, bberr.New(bberr.BadInput, fmt.Sprintf("give at most %s", size(k.Max)), "the %s is larger than %s", k.Name, size(k.Max))
+		}
+		return x.b, nil
+	}
 }
