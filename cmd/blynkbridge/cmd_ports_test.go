@@ -1,31 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
-	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
-// `ports --json` is always a JSON array (`[]` on a machine without USB
-// serial), with the documented lowercase field names.
+// `ports --json` is the v1 envelope {"v": 1, "ports": [...]} with the
+// documented lowercase field names in every entry.
 func TestPortsJSON(t *testing.T) {
 	for _, args := range [][]string{{"ports", "--json"}, {"ports", "--json", "--all"}} {
-		out, errOut, code := runCLI(t, args...)
-		if code != bberr.OK {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		out, _ := runOK(t, args...)
+		var doc struct {
+			V     int              `json:"v"`
+			Ports []map[string]any `json:"ports"`
 		}
-		if !strings.HasPrefix(strings.TrimSpace(out), "[") {
-			t.Fatalf("%v: not an array: %q", args, out)
+		decodeJSON(t, out, &doc)
+		if doc.V != 1 || doc.Ports == nil {
+			t.Fatalf("%v: not the v1 envelope: %s", args, out)
 		}
-		var ports []map[string]any
-		if err := json.Unmarshal([]byte(out), &ports); err != nil {
-			t.Fatalf("%v: %v in %q", args, err, out)
-		}
-		for _, p := range ports {
+		for _, p := range doc.Ports {
 			for _, k := range []string{"path", "by_id", "vid", "pid", "serial", "product", "chip", "board", "likely", "identity", "usb", "details"} {
 				if _, ok := p[k]; !ok {
 					t.Errorf("%v: entry lacks %q: %v", args, k, p)
@@ -35,33 +29,6 @@ func TestPortsJSON(t *testing.T) {
 				t.Errorf("non-USB port listed without --all: %v", p)
 			}
 		}
-	}
-}
-
-func TestPortsJSONEmptyIsArray(t *testing.T) {
-	var out bytes.Buffer
-	if err := printPortsJSON(&out, nil); err != nil {
-		t.Fatal(err)
-	}
-	if strings.TrimSpace(out.String()) != "[]" {
-		t.Fatalf("empty list printed %q, want []", out.String())
-	}
-}
-
-func TestPortsTable(t *testing.T) {
-	ports := []serialio.PortInfo{
-		{Path: "/dev/ttyUSB0", USB: true, VID: "1a86", PID: "7523", Chip: "CH340", Board: "WeMos D1 mini (CH340)", Likely: true,
-			ByID:     "/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0",
-			Identity: serialio.Identity{VID: "1a86", PID: "7523", Location: "1-1.2:1.0"}},
-	}
-	var out bytes.Buffer
-	printPortsTable(&out, ports, 1)
-	assertContains(t, "table", out.String(), "PORT", "/dev/ttyUSB0", "WeMos D1 mini (CH340)", "1a86:7523", "usbpath:1a86:7523@1-1.2:1.0",
-		"usb-1a86_USB2.0-Serial-if00-port0", "--port auto (the default) will use it", "1 non-USB port(s) not shown")
-	out.Reset()
-	printPortsTable(&out, nil, 0)
-	if !strings.Contains(out.String(), "no USB serial ports found") {
-		t.Errorf("empty table: %q", out.String())
 	}
 }
 
