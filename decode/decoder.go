@@ -18,6 +18,16 @@ type Options struct {
 	// ELF symbolizes crash addresses. Nil: crash events say loudly that
 	// addresses were not decoded and how to get an ELF.
 	ELF *Symbolizer
+	// File: the input is a saved log or a pipe, not a live port. The text
+	// encoding is then detected (UTF-16 with or without a byte-order mark is
+	// transcoded, a UTF-8 byte-order mark is reported), which holds back the
+	// first 32 bytes until more arrive or Flush.
+	File bool
+	// Unredacted keeps auth tokens and Wi-Fi passwords in Raw, Summary,
+	// Detail and Fields. Off by default: everything this package returns
+	// may be printed or saved, so secrets are masked with '*' of the same
+	// length (Raw keeps its length, so byte offsets still hold).
+	Unredacted bool
 }
 
 // Decoder turns a serial byte stream into events. It is a pipeline of small
@@ -51,6 +61,17 @@ type Decoder struct {
 	// booting is set from a restart until the sketch's first [ms] line:
 	// unreadable bytes then are the ROM's boot text, not a new restart.
 	booting bool
+
+	tc         transcoder      // text encoding of a saved file (Options.File)
+	seenStyles map[string]bool // input prefix styles already reported
+	indentRun  int             // consecutive indented lines
+	crNoted    bool            // bare-CR line ends reported
+	lines      int             // lines seen (the first one may start mid-line)
+	secretLeft int             // login token characters still expected on the next dump line
+	secretDir  byte            // that dump line's direction
+	legacyBody byte            // 0.3.x "<msg c,i,l": direction of the body line that follows, 0 if none
+	legacyHdr  [5]byte         // ... and its header
+	legacyMs   int64
 }
 
 // New returns a Decoder.
@@ -71,6 +92,9 @@ func New(opts Options) *Decoder {
 // input or Flush. The returned slice belongs to the caller.
 func (d *Decoder) Feed(p []byte) []Event {
 	d.out = d.out[:0]
+	if d.opts.File {
+		p = d.input(p, false)
+	}
 	d.split.feed(p, d.onLine)
 	return d.result()
 }
@@ -96,6 +120,9 @@ func (d *Decoder) result() []Event {
 // is not coming.
 func (d *Decoder) Flush() []Event {
 	d.out = d.out[:0]
+	if d.opts.File {
+		d.split.feed(d.input(nil, true), d.onLine)
+	}
 	d.split.flush(d.onLine)
 	d.endGarbage()
 	d.endCrash()
@@ -104,7 +131,10 @@ func (d *Decoder) Flush() []Event {
 }
 
 func (d *Decoder) emit(e Event) {
-	e.Raw = redactBinaryLogin(e.Raw)
+	if !d.opts.Unredacted {
+		e.Raw = redactBinaryLogin(e.Raw)
+		maskEvent(&e)
+	}
 	d.out = append(d.out, e)
 }
 
@@ -159,8 +189,21 @@ func (e *Event) addDetail(s string) {
 	}
 }
 
-// onLine is the garbage-separation stage.
+// onLine runs the normalisation report, then the garbage-separation stage.
 func (d *Decoder) onLine(l line) {
+	d.lines++
+	if d.split.crSeen && !d.crNoted {
+		d.crNoted = true
+		e := Event{Kind: KindInput, HostTime: l.host, DeviceMillis: -1, Severity: SevInfo}
+		e.set("line_end", "cr")
+		e.Summary = "input: lines end with a bare CR (no LF), as some terminal programs save them; split there"
+		d.emit(e)
+	}
+	if l.layers != 0 {
+		d.noteInput(&l)
+	} else if d.indentRun > 0 && l.textEnd > l.textOff {
+		d.indentRun = 0
+	}
 	t := l.text()
 	cut, bad := splitGarbage(t)
 	if bad == 0 {
@@ -410,6 +453,12 @@ func (d *Decoder) onClean(l line) {
 func (d *Decoder) classify(l *line, t string) {
 	if t == "" {
 		e := newEvent(l, KindBlank, SevDebug, "")
+		d.emit(e)
+		return
+	}
+	if l.timeStyle == timeMonitor && strings.HasPrefix(t, "-- ") {
+		e := newEvent(l, KindNote, SevInfo, "note by blynkbridge monitor: "+t[3:])
+		e.Detail = "Written by the monitor into its --log file, not received from the board."
 		d.emit(e)
 		return
 	}

@@ -294,6 +294,10 @@ func TestCrashInterleavedAndTruncated(t *testing.T) {
 // Host prefixes are stripped and never become device time.
 func TestHostPrefixNotDeviceTime(t *testing.T) {
 	evs := decodeAll(t, []byte("12:34:56.789 -> Weather station v2\r\n12:34:56.790 -> [1500] Connected to WiFi\r\n"), 0, nil)
+	if evs[0].Kind != KindInput || evs[0].Fields["prefix"] != "arduino-ide" || evs[0].Raw != "" {
+		t.Fatalf("the prefix style is not reported: %+v", evs[0])
+	}
+	evs = evs[1:]
 	if evs[0].DeviceMillis != -1 || evs[0].Fields["host_clock"] != "12:34:56.789" || evs[0].Kind != KindText {
 		t.Fatalf("%+v", evs[0])
 	}

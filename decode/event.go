@@ -28,6 +28,10 @@ const (
 	KindWiFi        Kind = "wifi"         // SDK / core Wi-Fi lines
 	KindCore        Kind = "core"         // ESP8266 core debug lines (SDK:… banner, [hostByName] …)
 	KindTLS         Kind = "tls"          // BearSSL (BSSL:) and axTLS messages
+	KindInput       Kind = "input"        // what the normaliser found: encoding, line ends, a prefix style (Raw empty but for a UTF-8 BOM)
+	KindApp         Kind = "app"          // another program's output: a third-party library (WiFiManager, ESPHome, AT firmware ...) or another Blynk client
+	KindPaste       Kind = "paste"        // forum markup around a pasted log (a Markdown code fence)
+	KindNote        Kind = "monitor-note" // a host-side note in a `blynkbridge monitor --log` file ("-- ...")
 )
 
 // Severity ranks events for display and filtering.

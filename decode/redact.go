@@ -1,0 +1,127 @@
+package decode
+
+import "strings"
+
+// Secrets never leave this package unmasked (unless Options.Unredacted):
+// an auth token or a Wi-Fi password in a pasted log would otherwise be
+// printed by `decode`, saved in its JSON and shown by the monitor. Masking
+// replaces each secret character with '*', so Raw keeps its length.
+//
+// Three layers: login frames of BLYNK_DEBUG dumps are masked where they are
+// parsed (frames.go: the token's place is known, even split over two dump
+// lines); binary LOGIN frames on a USB board's UART (redactBinaryLogin);
+// and maskSecrets over every event's text, for what people paste:
+//   - a word of exactly 32 characters from the token alphabet
+//     [A-Za-z0-9_-] with at least one letter and one digit (every Blynk auth
+//     token, legacy and IoT, and also a 32-digit MD5 sum, masked too),
+//   - the value after "Pass:" (Edgent's "WiFi SSID: x Pass: y", to the end of the line),
+//   - the value after "Blynk cloud: " (Edgent's "TOKEN @ host:port"),
+//   - the value after "Token:" / "token=" / "auth=" / "/token/".
+
+// maskEvent masks secrets in everything an event carries.
+func maskEvent(e *Event) {
+	e.Raw = maskSecrets(e.Raw)
+	e.Summary = maskSecrets(e.Summary)
+	e.Detail = maskSecrets(e.Detail)
+	for k, v := range e.Fields {
+		if m := maskSecrets(v); m != v {
+			e.set(k, m) // copies a shared map before writing
+		}
+	}
+}
+
+// valueKeys start a secret value that runs to the end of the word (or line).
+var valueKeys = []struct {
+	key    string
+	toEOL  bool   // the value may contain spaces (a Wi-Fi password)
+	before string // only when this text precedes the key on the line
+}{
+	{key: "Pass: ", toEOL: true},
+	{key: "pass: ", toEOL: true},
+	{key: "Blynk cloud: "},
+	{key: "Token: "},
+	{key: "Token:  "},
+	{key: "token="},
+	{key: "auth="},
+	{key: "/token/"},
+}
+
+// maskSecrets returns s with secret values replaced by '*'. It allocates
+// only when it finds one.
+func maskSecrets(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	var b []byte // copy of s, made on the first change
+	mask := func(from, to int) {
+		if b == nil {
+			b = []byte(s)
+		}
+		for i := from; i < to && i < len(b); i++ {
+			if b[i] != '\r' && b[i] != '\n' {
+				b[i] = '*'
+			}
+		}
+	}
+	for _, vk := range valueKeys {
+		off := 0
+		for {
+			i := strings.Index(s[off:], vk.key)
+			if i < 0 {
+				break
+			}
+			start := off + i + len(vk.key)
+			end := start
+			for end < len(s) && s[end] != '\n' && s[end] != '\r' && (vk.toEOL || (s[end] != ' ' && s[end] != '&' && s[end] != '"' && s[end] != '\'')) {
+				end++
+			}
+			if vk.toEOL {
+				for end > start && s[end-1] == ' ' {
+					end--
+				}
+			}
+			if end-start >= 1 && !allMasked(s[start:end]) {
+				mask(start, end)
+			}
+			off = end
+			if off >= len(s) {
+				break
+			}
+		}
+	}
+	// Token-shaped words.
+	run, letters, nums := 0, 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && isTokenChar(s[i]) {
+			run++
+			switch c := s[i]; {
+			case isDigit(c):
+				nums++
+			case c != '-' && c != '_':
+				letters++
+			}
+			continue
+		}
+		if run == 32 && letters > 0 && nums > 0 {
+			mask(i-32, i)
+		}
+		run, letters, nums = 0, 0, 0
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+func allMasked(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '*' && s[i] != 'x' && s[i] != 'X' {
+			return false
+		}
+	}
+	return true
+}
