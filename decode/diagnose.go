@@ -146,7 +146,7 @@ func (g *Diagnoser) feed(e *Event) {
 				Fix:         "blynkbridge monitor --baud 115200   (use the rate in the sketch's Serial.begin(); 74880 shows the boot ROM text)"})
 		}
 		return
-	case KindNoise, KindBlank:
+	case KindNoise, KindBlank, KindInput, KindPaste, KindNote:
 		return
 	}
 	g.garbageRun = 0
