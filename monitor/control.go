@@ -77,6 +77,9 @@ func (e *Engine) romWindow(p serialio.Port) error {
 			e.ingest(buf[:n])
 			seen = append(seen, buf[:n]...)
 		}
+		if e.raw != nil {
+			_ = e.raw.Tick(time.Now())
+		}
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,8 @@ type Options struct {
 	ROMBaud       int           // ROM boot banner baud; default 74880
 	ROMWindow     time.Duration // time at ROMBaud after a reset we caused; default 350 ms
 	Scrollback    int           // bytes kept for display; default 4 MiB
-	RawLog        io.Writer     // every byte with host timestamps; nil = none
+	RawLog        io.Writer     // every byte with host timestamps; nil = none (see RawLog: written as received, synced on unplug and exit)
+	Unredacted    bool          // keep login tokens in RawLog (they are masked by default)
 	Decoder       Decoder       // nil = no decoding
 	Reconnect     bool          // wait for the board to come back after an unplug
 	ReconnectPoll time.Duration // default 200 ms
@@ -129,6 +130,9 @@ func New(opt Options) *Engine {
 	}
 	if opt.RawLog != nil {
 		e.raw = NewRawLog(opt.RawLog)
+		if opt.Unredacted {
+			e.raw.Unredacted()
+		}
 	}
 	e.status.Baud = opt.Baud
 	return e
@@ -237,7 +241,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		// Every byte read is decoded and published before Wait reports the end.
 		e.stopDecoder()
 		if e.raw != nil {
-			_ = e.raw.Flush()
+			_ = e.raw.Sync()
 		}
 		e.mu.Lock()
 		e.closed = true
@@ -265,6 +269,9 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		lost := e.opt.Now()
 		e.setStatus(func(s *Status) { s.Connected = false })
 		e.note("board unplugged; waiting for it to come back")
+		if e.raw != nil {
+			_ = e.raw.Sync() // the capture up to the unplug is on disk
+		}
 		for {
 			p, err = e.opt.Open(ctx)
 			if err == nil {
@@ -325,6 +332,9 @@ func (e *Engine) session(ctx context.Context, p serialio.Port) error {
 				return err
 			}
 			return bberr.Wrap(err, bberr.Unplugged, "check the cable, then run the monitor again", "reading %s", p.Name())
+		}
+		if e.raw != nil {
+			_ = e.raw.Tick(e.opt.Now())
 		}
 		if n == 0 && !flushed && e.opt.Now().Sub(lastData) > e.opt.IdleFlush {
 			e.flushDecoder()
