@@ -46,7 +46,10 @@ When stdout is not a terminal, or with --plain, it prints annotated lines
 			&cli.StringFlag{Name: "elf", Usage: "the running sketch's `ELF`, to decode crash addresses to functions and lines"},
 			&cli.StringFlag{Name: "image", Usage: "firmware `FILE` the f key flashes (and checks for fingerprint/IP problems)"},
 			&cli.StringFlag{Name: "offset", Usage: "flash offset for --image (default: 0x0 for a full Arduino image, 0x1000 for a sketch-only image)"},
-			&cli.StringFlag{Name: "log", Usage: "append every byte with host timestamps to `FILE` (no colour codes)"},
+			&cli.StringFlag{Name: "log", Usage: "append every byte with host timestamps to `FILE` (no colour codes; written as it arrives, mode 0600, login tokens masked)"},
+			&cli.Int64Flag{Name: "log-max", Value: monitor.DefaultLogMax, Usage: "rotate --log when it reaches this many `BYTES` (FILE.1, FILE.2, ...; 0 = never)"},
+			&cli.IntFlag{Name: "log-keep", Value: monitor.DefaultLogKeep, Usage: "rotated --log files to keep"},
+			&cli.BoolFlag{Name: "unredacted", Usage: "keep Blynk auth tokens in --log (masked by default; warns)"},
 			&cli.BoolFlag{Name: "plain", Usage: "annotated lines instead of the TUI"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON event per line (decode's v1 schema)"},
 			&cli.BoolFlag{Name: "no-reconnect", Usage: "exit when the board is unplugged instead of waiting for it"},
@@ -119,12 +122,19 @@ func runMonitor(c *cli.Context) error {
 	}
 	opts := monitor.Options{Open: open, Baud: c.Int("baud"), Decoder: decode.New(dopts), Reconnect: !c.Bool("no-reconnect")}
 	if p := c.String("log"); p != "" {
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if c.Int64("log-max") < 0 || c.Int("log-keep") < 0 {
+			return bberr.New(bberr.Usage, "use --log-max 0 (never rotate) or a size in bytes, --log-keep 0 or more", "bad --log-max/--log-keep")
+		}
+		f, err := monitor.OpenLogFile(p, c.Int64("log-max"), c.Int("log-keep"))
 		if err != nil {
-			return bberr.Wrap(err, bberr.Permission, "choose a writable --log path", "opening the log")
+			return err
 		}
 		defer f.Close()
 		opts.RawLog = f
+		if c.Bool("unredacted") {
+			opts.Unredacted = true
+			fmt.Fprintf(c.App.ErrWriter, "warning: --unredacted writes Blynk auth tokens into %s; do not share that file\n", p)
+		}
 	}
 	eng := monitor.New(opts)
 	con.Engine = eng

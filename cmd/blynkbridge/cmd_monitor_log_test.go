@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/blynkbridge/blynkbridge/sim"
+)
+
+// buildCLI builds the blynkbridge binary into a temp dir.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		t.Skipf("no go toolchain at %s to build the binary: %v", goBin, err)
+	}
+	bin := filepath.Join(t.TempDir(), "blynkbridge")
+	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+const killTestToken = "Zx9kQ2mB7vLp4RtY8wNc3HdF6sJe1GaU"
+
+// A monitor process with --log is SIGKILLed while the board prints: every
+// line it had received until 100 ms before the kill is in the file (it
+// printed them on stdout, which comes after the log write), and no login
+// token is (BLYNK_DEBUG text dumps and binary login frames are in the
+// stream).
+func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
+	bin := buildCLI(t)
+	fw := sim.FirmwareFunc(func(ctx context.Context, dev sim.Device) error {
+		dev.Begin(115200)
+		for i := 0; ; i++ {
+			fmt.Fprintf(dev, "[%d] line L%06d\r\n", dev.Millis(), i)
+			if i%25 == 0 {
+				fmt.Fprintf(dev, "[%d] <[1D|00|01|00|20]%s\r\n", dev.Millis(), killTestToken)
+				_, _ = dev.Write(append([]byte{0x1D, 0, 2, 0, byte(len(killTestToken))}, killTestToken...))
+				_, _ = dev.Write([]byte("\r\n"))
+			}
+			if err := dev.Sleep(ctx, 5*time.Millisecond); err != nil {
+				return err
+			}
+		}
+	})
+	_, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage(), Firmware: func([]byte) sim.Firmware { return fw }}, "d1")
+	logf := filepath.Join(t.TempDir(), "board.log")
+	cmd := exec.Command(bin, "monitor", "-p", link, "--plain", "--log", logf)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	var mu sync.Mutex
+	seen := map[string]time.Time{} // line id -> when the monitor printed it
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if i := strings.Index(sc.Text(), " line L"); i >= 0 {
+				mu.Lock()
+				seen[strings.TrimSpace(sc.Text()[i+6:])] = time.Now()
+				mu.Unlock()
+			}
+		}
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= 150 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the monitor printed only %d lines in 15 s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	killAt := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	raw, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(logf); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log mode: %v %v, want 0600", fi.Mode().Perm(), err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	checked := 0
+	for id, at := range seen {
+		if at.After(killAt.Add(-100 * time.Millisecond)) {
+			continue
+		}
+		checked++
+		if !strings.Contains(string(raw), " line "+id+"\r\n") {
+			t.Errorf("line %s, received %s before the kill, is not in the log", id, killAt.Sub(at).Round(time.Millisecond))
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d lines to check", checked)
+	}
+	if strings.Contains(string(raw), killTestToken[:12]) || strings.Contains(string(raw), killTestToken[20:]) {
+		t.Fatalf("the log holds the auth token")
+	}
+	if !strings.Contains(string(raw), "<[1D|00|01|00|20]"+strings.Repeat("*", len(killTestToken))) {
+		t.Fatalf("no masked login dump in the log")
+	}
+	t.Logf("%d lines received before kill-100ms, all in the %d-byte log", checked, len(raw))
+}
