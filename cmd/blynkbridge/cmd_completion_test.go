@@ -237,7 +237,9 @@ func fishComplete(t *testing.T, e *compEnv, line string) []string {
 	return got
 }
 
-func fishQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func fishQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
 
 func TestFishCompletion(t *testing.T) {
 	if _, err := exec.LookPath("fish"); err != nil {
@@ -287,7 +289,7 @@ func TestPowerShellCompletionScript(t *testing.T) {
 	}
 }
 
-func TestCompletionScriptsAndMan(t *testing.T) {
+func TestCompletionScripts(t *testing.T) {
 	for _, sh := range shellcomp.Shells() {
 		out, errOut, code := runCLI(t, "completion", sh)
 		if code != 0 || !strings.Contains(out, "--generate-bash-completion") || !strings.Contains(out, "profile list -q") {
