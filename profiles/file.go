@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
 // EnvConfig names the environment variable that overrides the file path.
@@ -87,16 +89,14 @@ func New(path string) *File {
 // Load reads and validates the file at path. A missing file is not an
 // error: it gives an empty File with Exists false.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	// At most 1 MiB, a regular file (a FIFO or /dev/zero as --config is
+	// refused at once, never read).
+	data, err := safeio.ReadFile(context.Background(), path, safeio.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(path), nil
 	}
 	if err != nil {
-		code := bberr.BadInput
-		if errors.Is(err, fs.ErrPermission) {
-			code = bberr.Permission
-		}
-		return nil, bberr.Wrap(err, code, "check the file's owner and mode (it should be yours, mode 600)", "cannot read profiles")
+		return nil, err
 	}
 	f, err := Parse(path, data)
 	if err != nil {
@@ -363,7 +363,9 @@ func (f *File) Marshal() ([]byte, error) {
 }
 
 // Save writes the file atomically with mode 0600, creating its directory
-// (0700) if needed.
+// (0700) if needed. A symlinked profiles.toml stays a symlink: its target
+// is replaced (safeio.WriteFile). Use Edit for a read-modify-write, so a
+// concurrent edit is not lost.
 func (f *File) Save() error {
 	data, err := f.Marshal()
 	if err != nil {
@@ -372,8 +374,8 @@ func (f *File) Save() error {
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 		return bberr.Wrap(err, bberr.Permission, "check the config directory's permissions", "cannot create %s", filepath.Dir(f.Path))
 	}
-	if err := WriteFileAtomic(f.Path, data, 0o600); err != nil {
-		return bberr.Wrap(err, bberr.Permission, "check the config directory's permissions", "cannot write %s", f.Path)
+	if err := writeFile(f.Path, data); err != nil {
+		return err
 	}
 	f.Exists = true
 	return nil

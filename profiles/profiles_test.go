@@ -1,11 +1,9 @@
 package profiles
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
@@ -195,33 +193,6 @@ func TestMissingFileIsEmpty(t *testing.T) {
 	_, err = f.Select("x")
 	if !strings.Contains(bberr.HintOf(err), "profile add x") {
 		t.Fatalf("hint %q", bberr.HintOf(err))
-	}
-}
-
-// A write that fails half-way leaves the old file and no temp file.
-func TestAtomicWriteFailureKeepsOld(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "profiles.toml")
-	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	old := writeHook
-	t.Cleanup(func() { writeHook = old })
-	writeHook = func(f *os.File, data []byte) error {
-		_, _ = f.Write(data[:len(data)/2])
-		return syscall.ENOSPC
-	}
-	f, _ := Load(path)
-	f.Default = "pi"
-	if err := f.Save(); !errors.Is(err, syscall.ENOSPC) {
-		t.Fatalf("err %v", err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != good {
-		t.Fatal("old file changed")
-	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 {
-		t.Fatalf("temp file left: %v", ents)
 	}
 }
 

@@ -1,14 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -377,15 +375,9 @@ func profileAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !profiles.ValidName(name) {
-		return bberr.New(bberr.Usage, "use letters, digits, '-', '_' and '.'", "bad profile name %q", name)
-	}
-	f, err := loadProfiles(c)
+	path, err := configPath(c)
 	if err != nil {
 		return err
-	}
-	if _, exists := f.Get(name); exists && !c.Bool("force") {
-		return bberr.New(bberr.Usage, "add --force to replace it, or: blynkbridge profile rm "+name, "profile %q already exists in %s", name, f.Path)
 	}
 	p := &profiles.Profile{
 		Name: name, Port: c.String("port"), ByID: c.String("by-id"), USBSerial: c.String("usb-serial"), VIDPID: strings.ToLower(c.String("vid-pid")),
@@ -394,116 +386,31 @@ func profileAdd(c *cli.Context) error {
 		Server: c.String("server"), TLS: c.String("tls"), CA: absPath(c.String("ca")), Fingerprint: c.String("fingerprint"),
 		TokenFile: absPath(c.String("token-file")), TokenEnv: c.String("token-env"),
 	}
-	if c.Bool("insecure") && c.Bool("no-tls") {
+	switch {
+	case c.Bool("insecure") && c.Bool("no-tls"):
 		return bberr.New(bberr.Usage, "choose one", "--insecure and --no-tls both given")
-	}
-	if c.Bool("insecure") {
+	case c.Bool("insecure"):
 		p.TLS = "insecure"
-	}
-	if c.Bool("no-tls") {
+	case c.Bool("no-tls"):
 		p.TLS = "none"
 	}
 	if c.IsSet("token") {
 		warnTokenFlag(c, "token")
 		p.Token = blynk.NewToken(strings.TrimSpace(c.String("token")))
 	}
-	if p.TokenFile != "" {
-		if _, warn, err := profiles.ReadTokenFile(p.TokenFile); err != nil {
-			fmt.Fprintf(c.App.ErrWriter, "warning: %s (the profile is saved; create the file before using it)\n", bberr.HintOf(err))
-		} else {
-			for _, w := range warn {
-				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
-			}
-		}
-	}
-	for _, kv := range c.StringSlice("relay") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return bberr.New(bberr.Usage, "write --relay FLAG=VALUE, e.g. --relay reconnect-max=30s", "bad --relay %q", kv)
-		}
-		if p.Relay == nil {
-			p.Relay = map[string]any{}
-		}
-		p.Relay[strings.TrimLeft(k, "-")] = relayValue(v)
-	}
-	if err := f.Set(p); err != nil {
+	res, err := profiles.Add(c.Context, path, p, profiles.AddOptions{Default: c.Bool("default"), Force: c.Bool("force"), Relay: c.StringSlice("relay")})
+	if err != nil {
 		return err
 	}
-	if c.Bool("default") || f.Default == "" {
-		f.Default = name
-	}
-	if err := f.Save(); err != nil {
-		return err
+	for _, w := range res.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
 	}
 	def := ""
-	if f.Default == name {
+	if res.Default {
 		def = " (default)"
 	}
-	fmt.Fprintf(c.App.Writer, "saved profile %s%s in %s\n", name, def, f.Path)
+	fmt.Fprintf(c.App.Writer, "saved profile %s%s in %s\n", name, def, profiles.Safe(res.Path))
 	return nil
-}
-
-// relayValue keeps numbers and booleans typed in the TOML file.
-func relayValue(v string) any {
-	if b, err := strconv.ParseBool(v); err == nil {
-		return b
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return n
-	}
-	return v
-}
-
-// profileJSON is the --json shape (schema v1). The token itself is never
-// part of it: token_source says where it comes from.
-type profileJSON struct {
-	Name        string         `json:"name"`
-	Default     bool           `json:"default"`
-	Port        string         `json:"port,omitempty"`
-	ByID        string         `json:"by_id,omitempty"`
-	USBSerial   string         `json:"usb_serial,omitempty"`
-	VIDPID      string         `json:"vid_pid,omitempty"`
-	MonitorBaud int            `json:"monitor_baud,omitempty"`
-	FlashBaud   int            `json:"flash_baud,omitempty"`
-	Before      string         `json:"before,omitempty"`
-	After       string         `json:"after,omitempty"`
-	Image       string         `json:"image,omitempty"`
-	ELF         string         `json:"elf,omitempty"`
-	Server      string         `json:"server,omitempty"`
-	TLS         string         `json:"tls,omitempty"`
-	CA          string         `json:"ca,omitempty"`
-	Fingerprint string         `json:"fingerprint,omitempty"`
-	TokenSource string         `json:"token_source,omitempty"`
-	Relay       map[string]any `json:"relay,omitempty"`
-}
-
-func toJSON(p *profiles.Profile, def string) profileJSON {
-	return profileJSON{
-		Name: p.Name, Default: p.Name == def, Port: p.Port, ByID: p.ByID, USBSerial: p.USBSerial, VIDPID: p.VIDPID,
-		MonitorBaud: p.MonitorBaud, FlashBaud: p.FlashBaud, Before: p.Before, After: p.After, Image: p.Image, ELF: p.ELF,
-		Server: p.Server, TLS: p.TLSMode(), CA: p.CA, Fingerprint: p.Fingerprint, TokenSource: p.TokenSource(), Relay: p.Relay,
-	}
-}
-
-func boardOf(p *profiles.Profile) string {
-	switch {
-	case p.Port != "":
-		return p.Port
-	case p.ByID != "":
-		return "by-id:" + p.ByID
-	case p.USBSerial != "":
-		return "usb-serial:" + p.USBSerial
-	case p.VIDPID != "":
-		return "vid:pid " + p.VIDPID
-	}
-	return "-"
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func profileList(c *cli.Context) error {
@@ -511,156 +418,61 @@ func profileList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
 	switch {
 	case c.Bool("json"):
-		out := struct {
-			V        int           `json:"v"`
-			Config   string        `json:"config"`
-			Default  string        `json:"default"`
-			Profiles []profileJSON `json:"profiles"`
-		}{V: 1, Config: f.Path, Default: f.Default, Profiles: []profileJSON{}}
-		for _, n := range f.Names() {
-			p, _ := f.Get(n)
-			out.Profiles = append(out.Profiles, toJSON(p, f.Default))
-		}
-		return writeJSON(w, out)
+		return writeJSON(c.App.Writer, f.List())
 	case c.Bool("quiet"):
-		for _, n := range f.Names() {
-			fmt.Fprintln(w, n)
-		}
+		f.WriteNames(c.App.Writer)
 		return nil
 	}
-	if len(f.Names()) == 0 {
-		fmt.Fprintf(w, "no profiles in %s; create one with: blynkbridge profile add NAME --port /dev/ttyUSB0 --server HOST:PORT --token-file FILE\n", f.Path)
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tBOARD\tMON/FLASH BAUD\tSERVER\tTLS\tTOKEN")
-	for _, n := range f.Names() {
-		p, _ := f.Get(n)
-		if n == f.Default {
-			n += " *"
-		}
-		bauds := dash(itoa(p.MonitorBaud)) + "/" + dash(itoa(p.FlashBaud))
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", n, boardOf(p), bauds, dash(p.Server), dash(p.TLSMode()), dash(p.TokenSource()))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "(* = default; file %s)\n", f.Path)
-	return nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
+	return f.WriteList(c.App.Writer)
 }
 
 func profileShow(c *cli.Context) error {
+	if c.NArg() > 1 {
+		return bberr.New(bberr.Usage, "usage: blynkbridge profile show [NAME]", "too many arguments")
+	}
 	f, err := loadProfiles(c)
 	if err != nil {
 		return err
 	}
-	name := c.Args().First()
-	if c.NArg() > 1 {
-		return bberr.New(bberr.Usage, "usage: blynkbridge profile show [NAME]", "too many arguments")
-	}
-	p, err := f.Select(name)
+	p, err := f.Show(c.Args().First())
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return bberr.New(bberr.Usage, "name one (blynkbridge profile show NAME) or set a default with: blynkbridge profile use NAME", "no default profile in %s", f.Path)
 	}
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, struct {
 			V int `json:"v"`
-			profileJSON
-		}{1, toJSON(p, f.Default)})
+			profiles.JSON
+		}{profiles.ReportVersion, profiles.ToJSON(p, f.Default)})
 	}
-	w := c.App.Writer
-	def := ""
-	if p.Name == f.Default {
-		def = "  # default"
-	}
-	fmt.Fprintf(w, "[profiles.%s]%s\n", p.Name, def)
-	kv := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(w, "%-12s = %s\n", k, v)
-		}
-	}
-	kv("port", p.Port)
-	kv("by_id", p.ByID)
-	kv("usb_serial", p.USBSerial)
-	kv("vid_pid", p.VIDPID)
-	kv("monitor_baud", itoa(p.MonitorBaud))
-	kv("flash_baud", itoa(p.FlashBaud))
-	kv("before", p.Before)
-	kv("after", p.After)
-	kv("image", p.Image)
-	kv("elf", p.ELF)
-	kv("server", p.Server)
-	kv("tls", p.TLSMode())
-	kv("ca", p.CA)
-	kv("fingerprint", p.Fingerprint)
-	if !p.Token.IsZero() {
-		kv("token", p.Token.Redacted())
-	}
-	kv("token_file", p.TokenFile)
-	kv("token_env", p.TokenEnv)
-	keys := make([]string, 0, len(p.Relay))
-	for k := range p.Relay {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		kv("relay."+k, fmt.Sprint(p.Relay[k]))
-	}
+	f.WriteShow(c.App.Writer, p)
 	return nil
 }
 
 func profileRm(c *cli.Context) error {
-	return editProfiles(c, func(f *profiles.File, name string) (string, error) {
-		if !f.Remove(name) {
-			return "", bberr.New(bberr.BadInput, "run blynkbridge profile list to see the profiles", "no profile %q in %s", name, f.Path)
-		}
-		return "removed profile " + name, nil
-	})
+	return editProfiles(c, profiles.RemoveFrom, "removed profile ")
 }
 
 func profileUse(c *cli.Context) error {
-	return editProfiles(c, func(f *profiles.File, name string) (string, error) {
-		if _, err := f.Select(name); err != nil {
-			return "", err
-		}
-		f.Default = name
-		return "default profile: " + name, nil
-	})
+	return editProfiles(c, profiles.Use, "default profile: ")
 }
 
-// editProfiles is what profile rm and use share: one NAME argument, load
-// the file, change it, save it (atomically, by File.Save), then print what
-// edit says was done. Nothing is saved when edit fails.
-func editProfiles(c *cli.Context, edit func(f *profiles.File, name string) (done string, err error)) error {
+// editProfiles is what profile rm and use share: one NAME argument, one
+// locked edit of the file, then what was done.
+func editProfiles(c *cli.Context, edit func(ctx context.Context, path, name string) error, done string) error {
 	name, err := oneArg(c, "NAME")
 	if err != nil {
 		return err
 	}
-	f, err := loadProfiles(c)
+	path, err := configPath(c)
 	if err != nil {
 		return err
 	}
-	done, err := edit(f, name)
-	if err != nil {
+	if err := edit(c.Context, path, name); err != nil {
 		return err
 	}
-	if err := f.Save(); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.App.Writer, done)
+	fmt.Fprintln(c.App.Writer, done+name)
 	return nil
 }
 
@@ -675,7 +487,5 @@ func completeProfileNames(c *cli.Context) {
 	if err != nil {
 		return
 	}
-	for _, n := range f.Names() {
-		fmt.Fprintln(c.App.Writer, n)
-	}
+	f.WriteNames(c.App.Writer)
 }

@@ -27,6 +27,11 @@
 //     character device (/dev/stderr, a pipe from the shell); never a
 //     directory. Opening a FIFO waits for a reader, cancellably.
 //
+// Locking: Lock takes an exclusive advisory lock on a lock file (flock,
+// LockFileEx on Windows), waiting cancellably; LockPath names the lock file
+// for a file, through symlinks. profiles.Edit holds it around each
+// read-modify-write of profiles.toml.
+//
 // Every error is a *bberr.Error naming the path, with a hint: missing file
 // or wrong kind of file is BadInput (9), permission is Permission (4), an
 // existing output without --force is Usage (2). Cancellation returns
