@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -215,31 +216,58 @@ func TestBoardReset(t *testing.T) {
 	noMalformed(t, s)
 }
 
-func TestWrongFingerprintRefused(t *testing.T) {
+// A wrong pin or an untrusted server is found at start, before any port
+// is opened or any board traffic: Run ends with exit 8 and a hint within
+// StartCheckTimeout, and the server saw no frame.
+func TestWrongPinOrCARefusedAtStart(t *testing.T) {
 	s := startServer(t, "", testToken)
 	b, link := streamBoard(t, blynkfw.Config{})
+	b.PowerOn()
 	wrong, err := ParsePin("AA BB CC DD EE FF 00 11 22 33 44 55 66 77 88 99 AA BB CC DD")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := boardOnline(t, b, link, s, Options{TLS: TLSPinned, Pin: wrong, FailFast: true})
-	var err2 error
-	select {
-	case err2 = <-run.done:
-		run.done <- err2
-	case <-time.After(10 * time.Second):
-		t.Fatal("relay did not refuse the server")
+	other, err := certs.NewCA("other CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var pm *PinMismatchError
-	if !errors.As(err2, &pm) || bberr.CodeOf(err2) != bberr.Network {
-		t.Fatalf("error %v (%T), code %d", err2, err2, bberr.CodeOf(err2))
+	cases := map[string]Options{
+		"wrong pin":       {TLS: TLSPinned, Pin: wrong},
+		"untrusted CA":    {TLS: TLSVerify, CA: other.CertPEM},
+		"system CAs only": {TLS: TLSVerify},
 	}
-	want := certs.SHA1Of(s.Leaf()).ESP8266()
-	if !strings.Contains(err2.Error(), "does not match --fingerprint") || !strings.Contains(err2.Error(), want) {
-		t.Errorf("message %q should say it does not match and name the server's %s", err2, want)
-	}
-	if bberr.HintOf(err2) == "" {
-		t.Error("no hint")
+	for name, o := range cases {
+		t.Run(name, func(t *testing.T) {
+			o.Boards = []Board{{Name: "uno", Open: OpenPath(link, 9600)}}
+			o.Server = s.Addr()
+			r, err := New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			runErr := make(chan error, 1)
+			go func() { runErr <- r.Run(context.Background()) }()
+			var err2 error
+			select {
+			case err2 = <-runErr:
+			case <-time.After(StartCheckTimeout + 2*time.Second):
+				t.Fatal("relay did not refuse the server at start")
+			}
+			took := time.Since(start)
+			if bberr.CodeOf(err2) != bberr.Network || bberr.HintOf(err2) == "" {
+				t.Fatalf("error %v, code %d, want %d with a hint", err2, bberr.CodeOf(err2), bberr.Network)
+			}
+			if st := r.Stats()[0]; st.State != StateWaitBoard || st.BoardLogins != 0 || st.FramesUp != 0 {
+				t.Fatalf("board traffic before the refusal: %+v", st)
+			}
+			if name == "wrong pin" {
+				want := certs.SHA1Of(s.Leaf()).ESP8266()
+				if !strings.Contains(err2.Error(), "does not match --fingerprint") || !strings.Contains(err2.Error(), want) {
+					t.Errorf("message %q should say it does not match and name the server's %s", err2, want)
+				}
+			}
+			t.Logf("%s: refused in %s: %v", name, took.Round(time.Millisecond), err2)
+		})
 	}
 	for _, r := range s.Records() {
 		if r.Event == blynktest.EventFrame {
@@ -318,5 +346,30 @@ func TestInvalidTokenReported(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return on the refusal")
+	}
+}
+
+// A board at 9600 read by a relay at 115200: nothing but skipped bytes.
+// The relay says so once and names its baud.
+func TestBaudMismatchHint(t *testing.T) {
+	s := startServer(t, "", testToken)
+	b, link := streamBoard(t, blynkfw.Config{WriteEvery: 100 * time.Millisecond})
+	run := startRelay(t, Options{Server: s.Addr(), CA: caPEM(t),
+		Boards: []Board{{Name: "uno", Open: OpenPath(link, 115200), Baud: 115200}}})
+	waitStats(t, run.r, 0, 5*time.Second, "port open", func(st Stats) bool { return st.State != StateWaitBoard })
+	b.PowerOn()
+	waitStats(t, run.r, 0, 15*time.Second, "skipped bytes", func(st Stats) bool { return st.SkippedBytes >= baudHintBytes })
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(run.log.String(), "every byte from the board is skipped") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no baud hint; log:\n%s", run.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if l := run.log.String(); !strings.Contains(l, "--baud 115200") || strings.Count(l, "every byte from the board is skipped") != 1 {
+		t.Fatalf("hint should name --baud 115200, once:\n%s", l)
+	}
+	if st := run.r.Stats()[0]; st.BoardLogins != 0 || st.FramesUp != 0 {
+		t.Fatalf("frames got through at the wrong baud: %+v", st)
 	}
 }

@@ -24,6 +24,9 @@ type Board struct {
 	Open Opener
 	// Server overrides Options.Server for this board ("" = Options.Server).
 	Server string
+	// Baud is the rate Open uses (0 = unknown): named in the warning when
+	// every byte from the board is skipped.
+	Baud int
 }
 
 // TLSMode says how the server's certificate is checked.
@@ -85,9 +88,11 @@ type Options struct {
 	BufferFrames int
 	BufferBytes  int
 
-	// ReconnectMin and ReconnectMax bound the exponential backoff between
-	// connection attempts (defaults 500 ms and 30 s); each delay is
-	// jittered to between half and all of its nominal value.
+	// ReconnectMin and ReconnectMax shape the waits between connection
+	// attempts (defaults 1 s and 10 s): min, 2 x min, 3 x min (as
+	// blynk-ser.sh retries every few seconds), then doubling up to max;
+	// each wait is jittered down by up to a fifth so that many relays
+	// restarted together do not reconnect in lockstep.
 	ReconnectMin time.Duration
 	ReconnectMax time.Duration
 	// DialTimeout bounds TCP connect plus TLS handshake (default 10 s).
@@ -112,6 +117,15 @@ type Options struct {
 	// and retried, as a service should - except a certificate refused before
 	// any login succeeded, which always ends Run (a setup mistake).
 	FailFast bool
+
+	// SkipStartCheck skips Run's first connection to each server (which
+	// verifies its certificate before any board traffic).
+	SkipStartCheck bool
+	// LocalPingWindow is how long into a server outage the relay answers
+	// the board's PINGs itself (default 10 s). After it the PINGs go
+	// unanswered, so the sketch's own heartbeat timeout runs,
+	// Blynk.connected() turns false and its reconnect logic runs.
+	LocalPingWindow time.Duration
 
 	// Dial opens the TCP connection (default net.Dialer); tests inject
 	// faults here.
@@ -147,10 +161,13 @@ func (o *Options) withDefaults() Options {
 		c.BufferBytes = 16 << 10
 	}
 	if c.ReconnectMin <= 0 {
-		c.ReconnectMin = 500 * time.Millisecond
+		c.ReconnectMin = time.Second
 	}
 	if c.ReconnectMax <= 0 {
-		c.ReconnectMax = 30 * time.Second
+		c.ReconnectMax = 10 * time.Second
+	}
+	if c.LocalPingWindow <= 0 {
+		c.LocalPingWindow = 10 * time.Second
 	}
 	if c.ReconnectMax < c.ReconnectMin {
 		c.ReconnectMax = c.ReconnectMin

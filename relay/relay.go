@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/serialio"
@@ -103,6 +104,45 @@ func (r *Relay) dialer(base *tls.Config) func(ctx context.Context, addr string) 
 	}
 }
 
+// StartCheckTimeout bounds the server check Run makes before anything else.
+const StartCheckTimeout = 3 * time.Second
+
+// checkServers connects once to every server the boards use, before any
+// port is opened, so a wrong --fingerprint, an untrusted certificate or a
+// plain port given as TLS is an error at once (exit 8 with its hint)
+// instead of a relay sitting idle until a board logs in. A server that does
+// not answer is only a warning: the relay waits for it, as a service must.
+func (r *Relay) checkServers(ctx context.Context) error {
+	if r.o.TLS == TLSOff || r.o.SkipStartCheck {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, s := range r.sessions {
+		addr := s.server
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		cctx, cancel := context.WithTimeout(ctx, StartCheckTimeout)
+		conn, err := s.dial(cctx, addr)
+		cancel()
+		if err == nil {
+			_ = conn.Close()
+			r.o.Logger.Info("server certificate verified", "server", addr, "tls", r.o.TLS.String())
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		be, permanent := classifyDialErr(addr, err)
+		if permanent {
+			return be
+		}
+		r.o.Logger.Warn("server not reachable now; the relay keeps trying when a board logs in", "server", addr, "err", err.Error())
+	}
+	return nil
+}
+
 func (r *Relay) fatal(err error) {
 	select {
 	case r.fatalCh <- err:
@@ -115,6 +155,9 @@ func (r *Relay) fatal(err error) {
 // cannot fix. A port that cannot be opened at the start is an error (the
 // user most likely mistyped it); once running, lost ports are waited for.
 func (r *Relay) Run(ctx context.Context) error {
+	if err := r.checkServers(ctx); err != nil {
+		return err
+	}
 	for _, s := range r.sessions {
 		p, err := s.board.Open(ctx)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"strconv"
 	"sync"
@@ -59,7 +60,11 @@ type session struct {
 	authFailed    bool         // the server refused the token: wait for the board's next login
 	loginSentAt   time.Time
 	readyAt       time.Time
-	everReady     bool // a login succeeded at least once in this run
+	everReady     bool      // a login succeeded at least once in this run
+	downSince     time.Time // when the server session was lost (zero while up)
+	boardFrames   int       // frames ever read from the board
+	warnedBaud    bool
+	pingsCut      bool // the local ping window has passed in this outage
 	kick          bool // dial again at once (redirect, board logged in again)
 	redirects     int
 	everUp        bool
@@ -99,6 +104,12 @@ func (s *session) run(ctx context.Context) {
 	wg.Wait()
 	s.mu.Lock()
 	s.st.State = StateStopped
+	// Frames still waiting for the server when the relay stops never
+	// reach it: count them.
+	for _, f := range s.queue {
+		s.dropLocked(Up, f, DropShutdown, "relay stopped before the server was back")
+	}
+	s.queue, s.queueB = nil, 0
 	s.mu.Unlock()
 }
 
@@ -149,6 +160,7 @@ func (s *session) stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
+	st.DroppedBy = maps.Clone(s.st.DroppedBy)
 	st.Server = s.addr
 	st.Buffered = len(s.queue)
 	if st.State != StateStopped {
@@ -186,6 +198,25 @@ func (s *session) wantLocked() bool {
 
 // closeConnLocked drops the server connection now; serverLoop notices and
 // decides whether and when to dial again.
+// dropLocked counts a frame that will not reach its peer, by cause, and
+// shows it on the tap.
+func (s *session) dropLocked(dir Direction, f blynk.Frame, cause, note string) {
+	s.st.Dropped++
+	if s.st.DroppedBy == nil {
+		s.st.DroppedBy = map[string]int64{}
+	}
+	s.st.DroppedBy[cause]++
+	s.tapLocked(dir, Dropped, f, note)
+}
+
+// markDownLocked notes when a ready server session ends (the local ping
+// window counts from there).
+func (s *session) markDownLocked() {
+	if s.up == upReady && s.downSince.IsZero() {
+		s.downSince = s.o.now()
+	}
+}
+
 func (s *session) closeConnLocked(why string) {
 	if s.conn == nil {
 		return
@@ -193,6 +224,7 @@ func (s *session) closeConnLocked(why string) {
 	s.closeWhy = why
 	_ = s.conn.Close()
 	s.conn = nil
+	s.markDownLocked()
 	s.up = upNone
 	clear(s.swallow)
 	clear(s.pings)
@@ -305,13 +337,30 @@ func (s *session) readBoard(ctx context.Context, p serialio.Port) error {
 	}
 }
 
+// baudHintBytes skipped with no frame at all make the wrong-baud warning.
+const baudHintBytes = 256
+
 func (s *session) noteSkipped() {
 	s.mu.Lock()
 	newOversize := s.framer.oversize > s.upOversize
 	s.upOversize = s.framer.oversize
 	s.st.SkippedBytes = s.framer.skipped
 	s.st.Oversize = s.upOversize + s.downOversize
+	allSkipped := !s.warnedBaud && s.boardFrames == 0 && s.framer.skipped >= baudHintBytes
+	if allSkipped {
+		s.warnedBaud = true
+	}
 	s.mu.Unlock()
+	if allSkipped {
+		// Every byte so far was skipped: not one frame. A sketch at
+		// another rate than the relay's reads as exactly this.
+		baud := "the relay's --baud"
+		if s.board.Baud > 0 {
+			baud = "--baud " + strconv.Itoa(s.board.Baud)
+		}
+		s.log.Warn("every byte from the board is skipped (" + strconv.FormatInt(s.framer.skipped, 10) + " bytes, no Blynk frame): " +
+			"the sketch's Serial.begin rate probably differs from " + baud + "; give the rate the sketch uses (BlynkSimpleStream sketches often use 9600)")
+	}
 	total := 0
 	for _, n := range s.framer.lastSkips {
 		total += n
@@ -331,6 +380,7 @@ func (s *session) fromBoard(frames ...blynk.Frame) {
 	var local, batch []blynk.Frame
 	s.mu.Lock()
 	s.dormant = false
+	s.boardFrames += len(frames)
 	for _, f := range frames {
 		if s.up == upReady && !f.Cmd.IsLogin() {
 			s.noteInfoLocked(f)
@@ -411,7 +461,9 @@ func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 		if n := len(s.queue); n > 0 {
 			// Frames of the board's previous session: the new login
 			// starts a new one.
-			s.st.Dropped += int64(n)
+			for _, q := range s.queue {
+				s.dropLocked(Up, q, DropRelogin, "buffered in the board's previous session")
+			}
 			s.log.Warn("board logged in again; dropping frames buffered from its previous session", "frames", n)
 		}
 		s.queue, s.queueB = nil, 0
@@ -426,13 +478,28 @@ func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 		s.tapLocked(Up, Buffered, f, "login: sent when connected")
 		s.signal()
 	case f.Cmd == blynk.CmdPing && s.up != upReady:
-		if s.login != nil && !s.boardAwaiting && !s.authFailed {
-			// The server is away; keep the board's session alive so it
-			// does not time out and reset while the relay reconnects.
+		down := s.downSince
+		if down.IsZero() {
+			down = s.o.now()
+		}
+		switch {
+		case s.login != nil && !s.boardAwaiting && !s.authFailed && s.o.now().Sub(down) < s.o.LocalPingWindow:
+			// A short outage: keep the board's session alive so it does
+			// not time out and reset while the relay reconnects.
 			local = append(local, blynk.Response(f.ID, blynk.StatusSuccess))
 			s.st.LocalPings++
 			s.tapLocked(Up, Local, f, "answered by the relay: server unreachable")
-		} else {
+		case s.login != nil && !s.boardAwaiting && !s.authFailed:
+			// Past the window: the board must learn the link is down
+			// (Blynk.connected() false, its own reconnect logic), so its
+			// PINGs go unanswered and its heartbeat timeout runs.
+			s.dropLocked(Up, f, DropLinkDown, "server down longer than the local ping window: left unanswered so the board sees the link is down")
+			if !s.pingsCut {
+				s.pingsCut = true
+				s.log.Warn("server down longer than the local ping window; no longer answering the board's pings, so it sees the link is down",
+					"window", s.o.LocalPingWindow.String())
+			}
+		default:
 			local = append(local, s.dropNoSessionLocked(f)...)
 		}
 	default:
@@ -460,8 +527,7 @@ func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 // tell it: the library drops its connection on that answer and logs in
 // again within seconds, instead of after its heartbeat timeout.
 func (s *session) dropNoSessionLocked(f blynk.Frame) []blynk.Frame {
-	s.st.Dropped++
-	s.tapLocked(Up, Dropped, f, "no server session: the board has not logged in")
+	s.dropLocked(Up, f, DropNoSession, "no server session: the board has not logged in")
 	if !s.warnedNoLogin && !s.authFailed {
 		s.warnedNoLogin = true
 		s.log.Warn("the board sends frames but has not logged in since the relay started; " +
@@ -492,8 +558,7 @@ func (s *session) enqueueLocked(f blynk.Frame) {
 		old := s.queue[0]
 		s.queue = s.queue[1:]
 		s.queueB -= old.Size()
-		s.st.Dropped++
-		s.tapLocked(Up, Dropped, old, "outage buffer full")
+		s.dropLocked(Up, old, DropBufferFull, "outage buffer full")
 		if s.st.Dropped == 1 || s.st.Dropped%100 == 0 {
 			s.log.Warn("server unreachable and buffer full: dropping the oldest frames", "dropped_total", s.st.Dropped)
 		}
@@ -521,8 +586,7 @@ func (s *session) sendUpLocked(f blynk.Frame, a Action, note string) error {
 func (s *session) writeBoard(p serialio.Port, f blynk.Frame, dir Direction, a Action) {
 	if p == nil {
 		s.mu.Lock()
-		s.st.Dropped++
-		s.tapLocked(dir, Dropped, f, "board port closed")
+		s.dropLocked(dir, f, DropBoardGone, "board port closed")
 		s.unlock()
 		return
 	}
@@ -532,8 +596,7 @@ func (s *session) writeBoard(p serialio.Port, f blynk.Frame, dir Direction, a Ac
 	s.bmu.Unlock()
 	s.mu.Lock()
 	if err != nil {
-		s.st.Dropped++
-		s.tapLocked(dir, Dropped, f, "write to board failed")
+		s.dropLocked(dir, f, DropBoardWrite, "write to board failed")
 	} else if a == Forwarded {
 		s.st.FramesDown++
 		s.st.BytesDown += int64(len(b))
@@ -602,6 +665,7 @@ func (s *session) serverLoop(ctx context.Context) {
 		if ours {
 			// Lost on its own (server closed, network, timeout).
 			why = ""
+			s.markDownLocked()
 			s.conn, s.up = nil, upNone
 			clear(s.swallow)
 			clear(s.pings)
@@ -767,7 +831,7 @@ func (s *session) fromServer(conn net.Conn, f blynk.Frame) (serialio.Port, []bly
 		} else if len(f.Body) > s.boardMax {
 			s.downOversize++
 			s.st.Oversize = s.upOversize + s.downOversize
-			s.tapLocked(Down, Dropped, f, "body over the board's buffer (buff-in "+strconv.Itoa(s.boardMax)+")")
+			s.dropLocked(Down, f, DropOversize, "body over the board's buffer (buff-in "+strconv.Itoa(s.boardMax)+")")
 			s.log.Warn("refused a frame from the server over the board's buffer size (the library would drop the connection)",
 				"len", len(f.Body), "limit", s.boardMax)
 			break
@@ -777,8 +841,7 @@ func (s *session) fromServer(conn net.Conn, f blynk.Frame) (serialio.Port, []bly
 	port := s.port
 	if port == nil && len(out) > 0 {
 		for _, o := range out {
-			s.st.Dropped++
-			s.tapLocked(Down, Dropped, o, "board port closed")
+			s.dropLocked(Down, o, DropBoardGone, "board port closed")
 		}
 		out = nil
 	}
@@ -801,8 +864,7 @@ func (s *session) writeBoardBatch(p serialio.Port, frames []blynk.Frame) {
 	s.mu.Lock()
 	if err != nil {
 		for _, f := range frames {
-			s.st.Dropped++
-			s.tapLocked(Down, Dropped, f, "write to board failed")
+			s.dropLocked(Down, f, DropBoardWrite, "write to board failed")
 		}
 	} else {
 		s.st.FramesDown += int64(len(frames))
@@ -826,6 +888,7 @@ func (s *session) loginAnswerLocked(f blynk.Frame, now time.Time) (out []blynk.F
 	switch st {
 	case blynk.StatusSuccess, blynk.StatusAlreadyRegistered:
 		s.up, s.redirects, s.readyAt, s.everReady = upReady, 0, now, true
+		s.downSince, s.pingsCut = time.Time{}, false
 		s.st.LoginsOK++
 		s.st.LastLoginAt = now
 		s.warnedNoLogin = false
@@ -866,7 +929,9 @@ func (s *session) loginAnswerLocked(f blynk.Frame, now time.Time) (out []blynk.F
 		// alive (replay) times out and logs in itself, and then hears
 		// the answer.
 		s.authFailed = true
-		s.st.Dropped += int64(len(s.queue))
+		for _, q := range s.queue {
+			s.dropLocked(Up, q, DropAuth, "the server refused the token")
+		}
 		s.queue, s.queueB = nil, 0
 		s.closeConnLocked("login refused")
 		if s.o.FailFast {
@@ -890,8 +955,7 @@ func (s *session) redirectLocked(f blynk.Frame) {
 	host, port, err := blynk.ParseRedirect(f.Body)
 	if err != nil || host == "" || len(host) > 253 {
 		s.log.Warn("ignoring a malformed REDIRECT from the server")
-		s.st.Dropped++
-		s.tapLocked(Down, Dropped, f, "malformed redirect")
+		s.dropLocked(Down, f, DropBadRedirect, "malformed redirect")
 		return
 	}
 	if port == 0 {
@@ -919,17 +983,26 @@ func (s *session) redirectLocked(f blynk.Frame) {
 	s.closeConnLocked("redirect to " + to)
 }
 
-// backoff is the wait before connection attempt n (n >= 1): min doubling up
-// to max, each jittered to between half and all of it so that many relays
-// restarted together do not reconnect in lockstep.
+// backoff is the wait before connection attempt n (n >= 1): min, 2 x min,
+// 3 x min, then doubling from there up to max; each jittered down by up to
+// a fifth so that many relays restarted together do not reconnect in
+// lockstep.
 func backoff(min, max time.Duration, n int) time.Duration {
-	d := max
-	if n < 31 {
-		if x := min << (n - 1); x > 0 && x < max {
+	d := nominalBackoff(min, max, n)
+	return d - time.Duration(randFloat()*float64(d/5))
+}
+
+func nominalBackoff(lo, hi time.Duration, n int) time.Duration {
+	d := hi
+	switch {
+	case n <= 3:
+		d = lo * time.Duration(max(n, 1))
+	case n < 30:
+		if x := (3 * lo) << (n - 3); x > 0 {
 			d = x
 		}
 	}
-	return d/2 + time.Duration(randFloat()*float64(d/2))
+	return min(d, hi)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -226,18 +226,20 @@ func TestRedirectFollowed(t *testing.T) {
 	}
 }
 
-// Backoff grows, stays within [d/2, d], and caps.
+// Backoff with the defaults: 1 s, 2 s, 3 s, 6 s, then 10 s (the cap), each
+// within a fifth below its nominal value.
 func TestBackoff(t *testing.T) {
-	min, max := 100*time.Millisecond, 2*time.Second
+	min, max := time.Second, 10*time.Second
+	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 6 * time.Second, 10 * time.Second, 10 * time.Second}
 	for n := 1; n < 40; n++ {
 		nominal := max
-		if n < 6 {
-			nominal = min << (n - 1)
+		if n <= len(want) {
+			nominal = want[n-1]
 		}
 		for i := 0; i < 20; i++ {
 			d := backoff(min, max, n)
-			if d < nominal/2 || d > nominal {
-				t.Fatalf("attempt %d: %v outside [%v, %v]", n, d, nominal/2, nominal)
+			if d < nominal*4/5 || d > nominal {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", n, d, nominal*4/5, nominal)
 			}
 		}
 	}

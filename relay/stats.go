@@ -1,6 +1,10 @@
 package relay
 
 import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
@@ -47,14 +51,30 @@ type Stats struct {
 
 	SkippedBytes int64 `json:"skipped_bytes"` // garbage from the board (sketch prints, boot text), never sent
 	Oversize     int64 `json:"oversize"`      // frames refused for size (either direction)
-	Dropped      int64 `json:"dropped"`       // frames lost: buffer overflow, no session, board gone
-	Buffered     int   `json:"buffered"`      // frames waiting for the server now
+	Dropped      int64 `json:"dropped"`       // frames that did not reach their peer, all causes (DroppedBy splits them)
+	// DroppedBy counts Dropped by cause (the Drop* names).
+	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
+	Buffered  int              `json:"buffered"` // frames waiting for the server now
 
 	LastPingRTTms float64   `json:"last_ping_rtt_ms"` // board PING -> server RESPONSE through the relay
 	LastError     string    `json:"last_error,omitempty"`
 	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
 	LastLoginAt   time.Time `json:"last_login_at,omitzero"`
 }
+
+// Causes of a dropped frame (Stats.DroppedBy keys).
+const (
+	DropBufferFull  = "buffer-full"        // the outage buffer was full: the oldest frame went
+	DropShutdown    = "shutdown"           // still buffered when the relay stopped
+	DropNoSession   = "no-session"         // the board sent frames without having logged in
+	DropRelogin     = "board-relogin"      // buffered in a session the board then replaced
+	DropAuth        = "auth-refused"       // buffered when the server refused the token
+	DropBoardGone   = "board-gone"         // the board's port was closed (unplugged)
+	DropBoardWrite  = "board-write-failed" // writing to the board failed
+	DropOversize    = "over-board-buffer"  // from the server, over the board's buffer
+	DropBadRedirect = "bad-redirect"       // a malformed REDIRECT
+	DropLinkDown    = "link-down"          // a board PING past the local ping window, left unanswered
+)
 
 // Direction of a tapped frame.
 type Direction string
@@ -99,4 +119,18 @@ func safeFrame(f blynk.Frame) blynk.Frame {
 	}
 	f.Body = append([]byte(nil), f.Body...)
 	return f
+}
+
+// DropCauses formats Stats.DroppedBy for a text line: "buffer-full=3
+// shutdown=2", sorted; "none" when empty.
+func DropCauses(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(m[k], 10)
+	}
+	return strings.Join(parts, " ")
 }

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -148,10 +149,16 @@ func tlsConfig(o *Options, host string) (*tls.Config, error) {
 	c := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	switch o.TLS {
 	case TLSVerify:
-		if len(o.CA) > 0 {
+		if o.CA != nil {
+			// Given: it must hold PEM certificates. An empty or DER file
+			// never silently means "the system's CAs".
 			list, err := certs.ReadCertificates(o.CA)
-			if err != nil || len(list) == 0 {
-				return nil, bberr.New(bberr.BadInput, "give a PEM file with the CA certificate (BEGIN CERTIFICATE)", "--ca holds no certificate")
+			if err != nil || len(list) == 0 || !bytes.Contains(o.CA, []byte("-----BEGIN CERTIFICATE-----")) {
+				what := "holds no PEM certificate"
+				if len(bytes.TrimSpace(o.CA)) == 0 {
+					what = "is empty"
+				}
+				return nil, bberr.New(bberr.BadInput, "give a PEM file with the server's CA certificate (-----BEGIN CERTIFICATE-----); blynkbridge cert new writes one", "--ca %s", what)
 			}
 			c.RootCAs = certs.Pool(list)
 		}

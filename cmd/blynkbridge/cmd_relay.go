@@ -50,7 +50,9 @@ func init() {
 			&cli.BoolFlag{Name: "plain", Usage: "log lines even on a terminal (no live table)"},
 			&cli.BoolFlag{Name: "log-frames", Usage: "log every frame (tokens are redacted)"},
 			&cli.DurationFlag{Name: "stats-every", Usage: "log every board's counters every `D` (0 = only at exit)"},
-			&cli.DurationFlag{Name: "reconnect-max", Value: 30 * time.Second, Usage: "longest wait between reconnect attempts"},
+			&cli.DurationFlag{Name: "reconnect-first", Value: time.Second, Usage: "first wait before reconnecting; then 2x, 3x, then doubling up to --reconnect-max"},
+			&cli.DurationFlag{Name: "reconnect-max", Value: 10 * time.Second, Usage: "longest wait between reconnect attempts"},
+			&cli.DurationFlag{Name: "local-ping-window", Value: 10 * time.Second, Usage: "during a server outage, answer the board's pings for this long; after it the board sees the link down"},
 			&cli.IntFlag{Name: "buffer", Value: 128, Usage: "frames kept per board while the server is unreachable (oldest dropped beyond)"},
 			&cli.IntFlag{Name: "max-body", Value: 1024, Usage: "largest frame body accepted from a board"},
 			&cli.BoolFlag{Name: "fail-fast", Usage: "exit when the server refuses a token (exit 12) or its certificate (exit 8) instead of retrying"},
@@ -121,6 +123,9 @@ func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
 		if err != nil {
 			return nil, bberr.Wrap(err, bberr.BadInput, "give the PEM file of the server's CA", "cannot read --ca")
 		}
+		if b == nil {
+			b = []byte{} // given but empty: refused, never "system CAs"
+		}
 		rf.opts.CA = b
 	}
 	if fp := c.String("fingerprint"); fp != "" {
@@ -151,6 +156,11 @@ func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
 	rf.opts.MaxBody = c.Int("max-body")
 	rf.opts.BufferFrames = c.Int("buffer")
 	rf.opts.ReconnectMax = c.Duration("reconnect-max")
+	rf.opts.ReconnectMin = c.Duration("reconnect-first")
+	rf.opts.LocalPingWindow = c.Duration("local-ping-window")
+	if rf.opts.ReconnectMin <= 0 || rf.opts.ReconnectMax < rf.opts.ReconnectMin || rf.opts.LocalPingWindow <= 0 {
+		return nil, bberr.New(bberr.Usage, "use positive durations, --reconnect-max at least --reconnect-first (e.g. 1s and 10s)", "bad --reconnect-first/--reconnect-max/--local-ping-window")
+	}
 	rf.opts.FailFast = c.Bool("fail-fast")
 	rf.opts.LogFrames = c.Bool("log-frames")
 	if c.Int("baud") <= 0 {
@@ -211,7 +221,7 @@ func relayAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		rf.opts.Boards = append(rf.opts.Boards, relay.Board{Name: spec, Open: open})
+		rf.opts.Boards = append(rf.opts.Boards, relay.Board{Name: spec, Open: open, Baud: c.Int("baud")})
 	}
 	out := &relayWriter{w: c.App.Writer}
 	level := slog.LevelInfo
@@ -295,8 +305,8 @@ func logStats(l *slog.Logger, stats []relay.Stats, asJSON bool) {
 		l.Info("stats", "board", s.Board, "state", string(s.State), "server", s.Server,
 			"frames_up", s.FramesUp, "bytes_up", s.BytesUp, "frames_down", s.FramesDown, "bytes_down", s.BytesDown,
 			"logins_ok", s.LoginsOK, "board_logins", s.BoardLogins, "reconnects", s.Reconnects, "replays", s.Replays,
-			"last_ping_rtt_ms", s.LastPingRTTms, "skipped_bytes", s.SkippedBytes, "dropped", s.Dropped,
-			"oversize", s.Oversize, "last_error", s.LastError)
+			"last_ping_rtt_ms", s.LastPingRTTms, "skipped_bytes", s.SkippedBytes, "buffered", s.Buffered, "dropped", s.Dropped,
+			"dropped_by", relay.DropCauses(s.DroppedBy), "oversize", s.Oversize, "last_error", s.LastError)
 	}
 }
 

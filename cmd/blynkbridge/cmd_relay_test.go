@@ -212,3 +212,33 @@ func TestRelayFromProfile(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }
+
+// A --ca that is empty or not PEM is refused (never "system CAs"); a wrong
+// pin or an untrusted server ends the relay at start with exit 8 and a
+// hint, before the board's port is used.
+func TestRelayRefusesBadTrustAtStart(t *testing.T) {
+	_, link := simOnPTY(t, sim.Options{Flash: blynkfw.BootImage(), PowerOff: true}, "uno")
+	iss := testServerCert(t)
+	addr := serveTLS(t, iss.TLS)
+	empty := writeTemp(t, "empty.pem", nil)
+	der := writeTemp(t, "ca.der", iss.TLS.Certificate[0])
+	for _, tc := range []struct {
+		args []string
+		code bberr.Code
+		msg  string
+	}{
+		{[]string{"relay", "-p", link, "--server", addr, "--ca", empty}, bberr.BadInput, "--ca is empty"},
+		{[]string{"relay", "-p", link, "--server", addr, "--ca", der}, bberr.BadInput, "--ca holds no PEM certificate"},
+		{[]string{"relay", "-p", link, "--server", addr, "--fingerprint", "AA BB CC DD EE FF 00 11 22 33 44 55 66 77 88 99 AA BB CC DD"}, bberr.Network, "does not match --fingerprint"},
+		{[]string{"relay", "-p", link, "--server", addr}, bberr.Network, "certificate not trusted"},
+	} {
+		start := time.Now()
+		_, errOut, code := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) || !strings.Contains(errOut, "hint:") {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q with a hint", tc.args[5:], code, errOut, tc.code, tc.msg)
+		}
+		// The check is bounded by relay.StartCheckTimeout (3 s); the time
+		// is logged, not asserted (no wall-clock asserts in unit tests).
+		t.Logf("%v: exit %d after %s", tc.args[5:], code, time.Since(start).Round(time.Millisecond))
+	}
+}
