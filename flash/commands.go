@@ -18,14 +18,33 @@ const (
 	syncExtraReplies  = 7
 )
 
-// StatusError is a reply whose status flag says the command failed.
+// StatusError is a reply whose status says the command failed: the ROM's
+// flag 1 and a reason, or a stub's error code (StubCode, first byte).
 type StatusError struct {
-	Op     rom.Op
-	Reason rom.Reason
+	Op       rom.Op
+	Reason   rom.Reason
+	StubCode byte
 }
 
 func (e *StatusError) Error() string {
+	if e.StubCode != 0 {
+		return fmt.Sprintf("%s failed: %s (0x%02X)", e.Op, stubCodeString(e.StubCode), e.StubCode)
+	}
 	return fmt.Sprintf("%s failed: %s (0x%02X)", e.Op, e.Reason, uint8(e.Reason))
+}
+
+// statusError reads a reply's status bytes after payloadLen bytes: nil
+// when they say OK. The ESP8266 ROM fails with flag 1 and a reason; a stub
+// puts its own code (0x32.., 0xC0..) in the first byte.
+func statusError(op rom.Op, r rom.Response, payloadLen int) error {
+	flag, reason := r.Status(payloadLen)
+	switch flag {
+	case 0:
+		return nil
+	case 1:
+		return &StatusError{Op: op, Reason: rom.Reason(reason)}
+	}
+	return &StatusError{Op: op, StubCode: flag}
 }
 
 // command sends one request and waits for the reply with the same opcode.
@@ -55,10 +74,7 @@ func checked(ctx context.Context, c connection, op rom.Op, data []byte, chk uint
 	if err != nil {
 		return r, err
 	}
-	if flag, reason := r.Status(0); flag != 0 {
-		return r, &StatusError{Op: op, Reason: rom.Reason(reason)}
-	}
-	return r, nil
+	return r, statusError(op, r, 0)
 }
 
 // syncOnce is one esptool sync try: flush, SYNC, first reply within 100 ms,

@@ -30,6 +30,11 @@ type connection interface {
 	readRaw(ctx context.Context, d time.Duration) []byte
 	// junk returns and forgets bytes seen outside SLIP frames.
 	junk() []byte
+	// sendRaw writes b as one SLIP frame (READ_FLASH acknowledgements).
+	sendRaw(b []byte) error
+	// recvRaw returns the next frame undecoded: the stub's OHAI greeting,
+	// READ_FLASH data and MD5 frames.
+	recvRaw(ctx context.Context, timeout time.Duration) ([]byte, error)
 	name() string
 }
 
@@ -72,8 +77,17 @@ func (c *portConn) setLines(dtr, rts bool) error {
 
 func (c *portConn) send(req rom.Request) error {
 	pkt := req.Marshal()
-	c.wbuf = rom.AppendEncode(c.wbuf[:0], pkt)
 	c.tr.packet("->", req.Op, pkt)
+	return c.write(pkt)
+}
+
+func (c *portConn) sendRaw(b []byte) error {
+	c.tr.note("-> frame % X", b)
+	return c.write(b)
+}
+
+func (c *portConn) write(pkt []byte) error {
+	c.wbuf = rom.AppendEncode(c.wbuf[:0], pkt)
 	b := c.wbuf
 	for len(b) > 0 {
 		n, err := c.p.Write(b)
@@ -162,6 +176,28 @@ func (c *portConn) recv(ctx context.Context, timeout time.Duration) (rom.Respons
 		}
 		if err := c.fill(rem); err != nil {
 			return rom.Response{}, err
+		}
+	}
+}
+
+func (c *portConn) recvRaw(ctx context.Context, timeout time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if len(c.frames) > 0 {
+			f := c.frames[0]
+			c.frames = c.frames[1:]
+			c.tr.note("<- frame %d bytes", len(f))
+			return f, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rem := time.Until(deadline)
+		if rem <= 0 {
+			return nil, errTimeout
+		}
+		if err := c.fill(rem); err != nil {
+			return nil, err
 		}
 	}
 }

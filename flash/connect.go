@@ -41,7 +41,10 @@ func (f *Flasher) Connect(ctx context.Context) error {
 	}
 	f.connected = true
 	f.log.Debug("connected", "port", f.c.name(), "baud", f.c.baud(), "chip", "ESP8266")
-	return nil
+	if f.opts.NoStub {
+		return nil
+	}
+	return f.startStub(ctx)
 }
 
 // canReset reports whether resets through DTR/RTS are to be attempted.
@@ -76,8 +79,10 @@ func (f *Flasher) sync(ctx context.Context) error {
 		for try := 0; try < f.opts.SyncTries; try++ {
 			stub, err := syncOnce(ctx, f.c)
 			if err == nil {
-				if stub {
-					f.log.Warn("a flasher stub answered SYNC (value 0); continuing with ROM commands")
+				f.stubAnswered = stub
+				f.connectBaud = f.c.baud()
+				if stub && f.opts.NoStub {
+					f.log.Warn("a flasher stub answered SYNC (value 0); --no-stub: continuing with ROM commands")
 				}
 				f.log.Debug("synced", "attempt", attempt+1, "try", try+1, "baud", f.c.baud())
 				return nil

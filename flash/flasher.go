@@ -3,6 +3,7 @@ package flash
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/blynkbridge/blynkbridge/flash/rom"
@@ -20,7 +21,22 @@ type Flasher struct {
 	strategies []ResetStrategy
 	noLines    bool
 	connected  bool
+
+	// stubAnswered: the last SYNC was answered by a running stub (value 0).
+	stubAnswered bool
+	// stub: commands go to our flasher stub (compression, MD5, read,
+	// erase, baud change), not the ROM.
+	stub      bool
+	flashSize uint32 // told to the stub with SPI_SET_PARAMS
+	// connectBaud is the rate the loader was reached at.
+	connectBaud int
 }
+
+// Stub reports whether the flasher stub runs (false: ROM loader mode).
+func (f *Flasher) Stub() bool { return f.stub }
+
+// Baud is the line rate in use now.
+func (f *Flasher) Baud() int { return f.c.baud() }
 
 // New prepares a Flasher on p. It fails only on a bad ResetSequence.
 func New(p serialio.Port, opts Options) (*Flasher, error) {
@@ -65,7 +81,7 @@ func (f *Flasher) Info(ctx context.Context) (*ChipInfo, error) {
 	if d := raw - float64(info.CrystalMHz); d > 1 || d < -1 {
 		f.log.Warn("crystal frequency looks odd", "measured_mhz", raw, "assumed_mhz", info.CrystalMHz)
 	}
-	if err := attachFlash(ctx, f.c); err != nil {
+	if err := f.attach(ctx); err != nil {
 		return nil, f.ioError(err, "attach the SPI flash")
 	}
 	id, err := spiCommand(ctx, f.c, rom.SPIFlashRDID, 24)
@@ -87,6 +103,14 @@ func (f *Flasher) Info(ctx context.Context) (*ChipInfo, error) {
 func (f *Flasher) Finish(ctx context.Context) error {
 	switch f.opts.After {
 	case StayInLoader:
+		// The stub stays; back at the rate of the connect, so the next
+		// run, which syncs at its --baud, reaches it (a stub does not
+		// autobaud as the ROM does).
+		if f.stub && f.connectBaud > 0 && f.c.baud() != f.connectBaud {
+			if err := f.setStubBaud(ctx, f.connectBaud); err != nil {
+				return f.ioError(err, fmt.Sprintf("return to %d baud", f.connectBaud))
+			}
+		}
 		return nil
 	case HardReset:
 		if !f.noLines {
@@ -108,6 +132,13 @@ func (f *Flasher) Finish(ctx context.Context) error {
 // FLASH_END(1). The app may start before the reply leaves the chip, so a
 // missing reply to FLASH_END is not an error.
 func (f *Flasher) softReset(ctx context.Context) error {
+	if f.stub {
+		// RUN_USER_CODE has no reply: the stub leaves for the app.
+		if err := runUserCode(f.c); err != nil {
+			return f.ioError(err, "leave the stub (run the app)")
+		}
+		return nil
+	}
 	if err := attachFlash(ctx, f.c); err != nil {
 		return f.ioError(err, "leave the loader (soft reset)")
 	}
@@ -119,6 +150,15 @@ func (f *Flasher) softReset(ctx context.Context) error {
 		return f.ioError(err, "leave the loader (soft reset)")
 	}
 	return nil
+}
+
+// attach makes the SPI flash usable: the stub's SPI_ATTACH, or the ROM's
+// FLASH_BEGIN(0, 0) which attaches as a side effect.
+func (f *Flasher) attach(ctx context.Context) error {
+	if f.stub {
+		return spiAttach(ctx, f.c)
+	}
+	return attachFlash(ctx, f.c)
 }
 
 func (f *Flasher) mustBeConnected() error {

@@ -107,6 +107,19 @@ type Options struct {
 	// state file: interrupted writes still report their ranges.
 	StateDir string
 
+	// NoStub keeps every command on the ROM loader (--no-stub): no
+	// compression, MD5, read-back, erase commands or baud change.
+	NoStub bool
+	// Stub replaces the embedded flasher stub (tests); nil = EmbeddedStub.
+	Stub *StubImage
+	// FlashBaud is the rate to switch to once the stub runs
+	// (CHANGE_BAUDRATE, --baud-flash); 0 keeps the rate of the connect.
+	// Lower standard rates are tried when the link fails at it.
+	FlashBaud int
+	// FlashSize is the flash chip's size told to the stub; 0 = from the
+	// flash ID, or 4 MiB (a D1 mini) when the ID says nothing.
+	FlashSize uint32
+
 	// Trace, if set, receives one line per packet (--trace).
 	Trace io.Writer
 	// Logger gets warnings (fallbacks, no modem lines) and debug details.

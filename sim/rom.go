@@ -89,6 +89,26 @@ func ROMEraseRange(offset, eraseSize uint32) (startSector, count int) {
 	return start, r + min(r, head)
 }
 
+// ROMEraseTime is how long the ROM's SPIEraseArea takes for a FLASH_BEGIN
+// with eraseSize at offset. Its structure, as reverse-engineered (Cesanta,
+// "flashing ESP8266: too many erased sectors", the source of the erase-size
+// bug of reference 7): the sectors up to the next 64 KiB boundary one by
+// one, then, for the full requested count again (the bug), 64 KiB block
+// erases while more than 16 sectors remain, then the rest one by one. So
+// the ROM does use block erases where aligned, as the bug's arithmetic
+// suggests.
+func ROMEraseTime(offset, eraseSize uint32) time.Duration {
+	r := int((uint64(eraseSize) + SectorSize - 1) / SectorSize)
+	head := min(r, 16-int(offset/SectorSize)%16)
+	rest := r
+	blocks := 0
+	for rest > 16 {
+		blocks++
+		rest -= 16
+	}
+	return time.Duration(head+rest)*SectorEraseTime + time.Duration(blocks)*BlockEraseTime
+}
+
 // handle runs one decoded request frame and returns the reply frames (not
 // yet SLIP-encoded) and what to do after sending them. Malformed frames are
 // answered the way the ROM answers (invalid message) or dropped.
@@ -232,8 +252,8 @@ func (l *loader) flashBegin(ctx context.Context, req rom.Request) ([][]byte, loa
 	}
 	if eraseSize > 0 {
 		start, n := ROMEraseRange(offset, eraseSize)
-		done := l.flash.eraseSectors(start, n)
-		if err := l.wait(ctx, time.Duration(done)*SectorEraseTime); err != nil {
+		l.flash.eraseSectors(start, n)
+		if err := l.wait(ctx, ROMEraseTime(offset, eraseSize)); err != nil {
 			return nil, actNone
 		}
 	}

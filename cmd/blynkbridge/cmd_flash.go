@@ -62,6 +62,8 @@ func flashConnFlags() []cli.Flag {
 		&cli.StringFlag{Name: "before", Value: "default-reset", Usage: "default-reset or no-reset"},
 		&cli.StringFlag{Name: "connect-seq", Usage: `custom DTR/RTS reset sequence, e.g. "D0|R1|W100|D1|R0|W50|D0" (W in ms)`},
 		&cli.StringFlag{Name: "trace", Usage: "write every packet to this file (for bug reports)"},
+		&cli.BoolFlag{Name: "no-stub", Usage: "talk only to the ESP8266 ROM loader: no compression, MD5 check, read, erase or baud change"},
+		&cli.IntFlag{Name: "baud-flash", Usage: "rate for the flasher stub once it runs (default: the fastest the USB bridge chip takes, 921600 when unknown; lower rates are tried on errors)"},
 	}
 }
 
@@ -113,10 +115,16 @@ func flashOpen(c *cli.Context, opts flash.Options) (*flashSession, error) {
 		s.trace = tf
 		opts.Trace = tf
 	}
-	path, err := flashResolvePort(c.String("port"))
+	pi, err := serialio.Resolve(c.String("port"))
 	if err != nil {
 		s.close()
 		return nil, err
+	}
+	path := pi.Path
+	opts.NoStub = c.Bool("no-stub")
+	opts.FlashBaud = c.Int("baud-flash")
+	if opts.FlashBaud == 0 {
+		opts.FlashBaud = max(flash.MaxFlashBaud(pi.Chip), s.baud)
 	}
 	port, err := serialio.Open(c.Context, path, s.baud)
 	if err != nil {
@@ -246,7 +254,7 @@ func runFlash(c *cli.Context) error {
 		rate = float64(res.Planned) / secs
 	}
 	wirePct := 100 * rate / (float64(res.Baud) / 10)
-	full := flash.FullWriteBytes(offset, len(image))
+	full := res.FullBytes
 	frac := 0.0
 	if full > 0 {
 		frac = float64(res.Bytes) / float64(full)
@@ -361,16 +369,6 @@ func (p *flashProgress) finish() {
 	if p.tty && p.drew {
 		fmt.Fprintln(p.w)
 	}
-}
-
-// flashResolvePort turns --port (a path, "auto", usb:VID:PID ...) into a
-// device path through serialio's discovery.
-func flashResolvePort(spec string) (string, error) {
-	pi, err := serialio.Resolve(spec)
-	if err != nil {
-		return "", err
-	}
-	return pi.Path, nil
 }
 
 // flashImageFromELF converts an ELF as Arduino's elf2bin does (firmware

@@ -111,9 +111,9 @@ func TestFlashPatchConfigOnlyOverPTY(t *testing.T) {
 	}
 	sent, _ := strconv.Atoi(m[1])
 	full, _ := strconv.Atoi(m[3])
-	// One 4 KiB sector at most (the run 0x1000-0x142F is 2 blocks of
-	// 1 KiB) against a full flash of the 5168-byte image (6 blocks).
-	if sent != 2048 || full != 6144 || m[2] != "33.3" {
+	// Through the stub: sector 1 alone (0x1000-0x142F), compressed,
+	// against the compressed 5168-byte image.
+	if sent <= 0 || sent >= full || full >= 5168 {
 		t.Fatalf("sent %d of %d (%s%%):\n%s", sent, full, m[2], out)
 	}
 
@@ -172,10 +172,11 @@ func TestFlashConfigOnlyJSONSmallFraction(t *testing.T) {
 	}
 	decodeJSON(t, out, &res)
 	t.Logf("config-only of a %d-byte image: sent %d of %d bytes (%.2f%%), %d sectors written", len(orig), res.SentBytes, res.FullFlashBytes, 100*res.SentFraction, res.Result.SectorsWritten)
-	// Sector 1 alone would make the ROM erase sector 2 too: the flasher
-	// rewrites it, so 2 sectors (8 KiB) of 64 go out.
-	if res.V != 1 || res.SentBytes != res.Result.Bytes || res.SentBytes != 8192 || res.FullFlashBytes != 256<<10 ||
-		res.SentFraction > 0.05 || res.Result.SectorsWritten != 2 || res.Result.SectorsSkipped != 62 {
+	// The stub erases exactly: sector 1 alone goes out, compressed (the
+	// fixture is mostly padding, so the whole image compresses to little
+	// more than that sector).
+	if res.V != 1 || res.SentBytes != res.Result.Bytes || res.SentBytes <= 0 || res.SentBytes >= 4096 || res.FullFlashBytes <= res.SentBytes ||
+		res.SentFraction >= 1 || res.Result.SectorsWritten != 1 || res.Result.SectorsSkipped != 63 {
 		t.Fatalf("%+v\n%s", res, out)
 	}
 	if !res.Patch.Patched || !res.Patch.ConfigOnly || len(res.Patch.ChangedSectors) != 1 || res.Patch.ChangedSectors[0] != 1 ||

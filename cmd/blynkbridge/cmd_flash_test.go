@@ -92,7 +92,7 @@ func TestFlashCommandELF(t *testing.T) {
 	args := []string{"flash", fixtureSketchELF, "-p", path, "--after", "no-reset", "--trace", trace}
 	out, _ := runOK(t, args...)
 	tr := readFile(t, trace)
-	if !bytes.Contains(tr, []byte("-> SYNC")) || !bytes.Contains(tr, []byte("<- FLASH_DATA")) {
+	if !bytes.Contains(tr, []byte("-> SYNC")) || !bytes.Contains(tr, []byte("<- FLASH_DEFL_DATA")) || !bytes.Contains(tr, []byte("<- SPI_FLASH_MD5")) {
 		t.Fatalf("trace:\n%s", tr)
 	}
 	if _, _, code := runCLI(t, args...); code != bberr.Usage {
