@@ -62,6 +62,7 @@ func (f *Flasher) markNoLines() {
 // sync is esptool's connect loop: per attempt one reset strategy (cycling
 // through the list), then up to SyncTries SYNCs 50 ms apart.
 func (f *Flasher) sync(ctx context.Context) error {
+	orig := f.c.baud()
 	for attempt := 0; attempt < f.opts.ConnectAttempts; attempt++ {
 		if f.canReset() {
 			s := f.strategies[attempt%len(f.strategies)]
@@ -76,6 +77,19 @@ func (f *Flasher) sync(ctx context.Context) error {
 				f.markNoLines()
 			}
 		}
+		// Without a reset, a flasher stub left running by an earlier
+		// command (--after no-reset) may listen at another rate: a stub
+		// does not autobaud as the ROM does. Every other attempt tries
+		// esptool's stub rate, 115200.
+		rate := orig
+		if !f.canReset() && attempt%2 == 1 && orig != stubRestBaud {
+			rate = stubRestBaud
+		}
+		if rate != f.c.baud() {
+			if err := f.c.setBaud(rate); err != nil {
+				return f.ioError(err, fmt.Sprintf("switch to %d baud", rate))
+			}
+		}
 		for try := 0; try < f.opts.SyncTries; try++ {
 			stub, err := syncOnce(ctx, f.c)
 			if err == nil {
@@ -84,7 +98,7 @@ func (f *Flasher) sync(ctx context.Context) error {
 				if stub && f.opts.NoStub {
 					f.log.Warn("a flasher stub answered SYNC (value 0); --no-stub: continuing with ROM commands")
 				}
-				f.log.Debug("synced", "attempt", attempt+1, "try", try+1, "baud", f.c.baud())
+				f.log.Debug("synced", "attempt", attempt+1, "try", try+1, "baud", f.c.baud(), "stub", stub)
 				return nil
 			}
 			var se *StatusError
@@ -96,8 +110,16 @@ func (f *Flasher) sync(ctx context.Context) error {
 			}
 		}
 	}
+	if f.c.baud() != orig {
+		if err := f.c.setBaud(orig); err != nil {
+			return f.ioError(err, fmt.Sprintf("switch to %d baud", orig))
+		}
+	}
 	return f.syncFailure(ctx)
 }
+
+// stubRestBaud is the rate esptool leaves its stub at and starts at.
+const stubRestBaud = 115200
 
 var bootModeRE = regexp.MustCompile(`boot mode:\((\d+),(\d+)\)`)
 
