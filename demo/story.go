@@ -165,11 +165,18 @@ func (d *Demo) Image() []byte {
 // against the image on the board, so only the changed sectors are erased
 // and written; the flasher's hard reset then boots the fixed sketch.
 func (d *Demo) Apply(ctx context.Context, eng *monitor.Engine, fx *Fix, progress func(done, total int)) (*flash.Result, error) {
+	// The story is the demo's output: the flasher's own notes (an erase
+	// rounded up for the ROM's erase bug) are internal detail there, shown
+	// only with -v (a logger with debug enabled).
+	flog := d.log
+	if !flog.Enabled(ctx, slog.LevelDebug) {
+		flog = slog.New(slog.DiscardHandler)
+	}
 	res, err := eng.Flash(ctx, monitor.FlashRequest{
 		Image:   fx.Image,
 		Offset:  0,
 		Base:    d.Image(),
-		Options: flash.Options{Progress: progress, Logger: d.log},
+		Options: flash.Options{Progress: progress, Logger: flog},
 	})
 	if err != nil {
 		return res, err

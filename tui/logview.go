@@ -49,10 +49,23 @@ func kinds(ks ...decode.Kind) func(e *decode.Event) bool {
 	}
 }
 
+// blynkOnly is the Blynk library's own output: "[ms] text" lines the
+// catalogue does not know ("other") are the sketch's prints in the same
+// format (a "[1000] tick 1"), not the library's.
+func blynkOnly(e *decode.Event) bool {
+	switch e.Kind {
+	case decode.KindBlynkBanner, decode.KindBlynkFrame, decode.KindBlynkLogo:
+		return true
+	case decode.KindBlynk:
+		return e.Fields["msg"] != "other" && e.Fields["msg"] != ""
+	}
+	return false
+}
+
 var filters = []kindFilter{
 	{"all", nil},
 	{"problems", func(e *decode.Event) bool { return e.Severity >= decode.SevWarn }},
-	{"blynk", kinds(decode.KindBlynk, decode.KindBlynkBanner, decode.KindBlynkFrame)},
+	{"blynk", blynkOnly},
 	{"boot", kinds(decode.KindROMBanner, decode.KindROMLine, decode.KindEboot, decode.KindGarbage, decode.KindReboot)},
 	{"crash", kinds(decode.KindCrash, decode.KindReboot)},
 	{"network", kinds(decode.KindWiFi, decode.KindTLS, decode.KindCore)},

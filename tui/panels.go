@@ -12,6 +12,10 @@ import (
 	"github.com/blynkbridge/blynkbridge/monitor"
 )
 
+// CrashShownFor is how long the status bar keeps "crashed N ago" after the
+// board restarted from a crash.
+const CrashShownFor = time.Minute
+
 // statusBar renders the top row: port, baud, board state, Blynk state,
 // uptime, bytes/s, and the view's mode.
 func statusBar(width int, st monitor.Status, s monitor.State, now time.Time, mode string) string {
@@ -20,6 +24,13 @@ func statusBar(width int, st monitor.Status, s monitor.State, now time.Time, mod
 		port = "(no port)"
 	}
 	board := string(s.Board)
+	if s.Board != monitor.BoardCrashed && s.Crash != nil {
+		// The restart follows a crash at once: say so for a while, or
+		// the crash would never show in the bar.
+		if ago := now.Sub(s.Crash.HostTime); ago >= 0 && ago < CrashShownFor {
+			board += ", crashed " + fmtDuration(ago) + " ago"
+		}
+	}
 	blynk := string(s.Blynk)
 	if blynk == "" {
 		blynk = "-"

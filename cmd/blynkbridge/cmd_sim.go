@@ -16,6 +16,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/sim"
+	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
 )
 
 func init() {
@@ -112,7 +113,7 @@ func runSim(c *cli.Context) error {
 	}
 	mac := b.MAC()
 	fmt.Fprintf(out, "board: ESP8266EX, 26 MHz, 4 MiB flash, MAC %02x:%02x:%02x:%02x:%02x:%02x, boot %s, sketch at %d baud, ROM at %d baud\n",
-		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], boot, c.Int("baud"), sim.ROMBaud)
+		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], boot, simSketchBaud(c), sim.ROMBaud)
 
 	ctx := c.Context
 	if opened := b.WaitHostOpen(); powerOnOpen && opened != nil {
@@ -195,6 +196,20 @@ func runSim(c *cli.Context) error {
 			}
 		}
 	}
+}
+
+// simSketchBaud is the rate the sketch really runs at: --baud if given,
+// else the --firmware kind's own default (usb-stream: 9600), else the demo
+// sketch's 115200.
+func simSketchBaud(c *cli.Context) int {
+	if c.IsSet("baud") || !c.IsSet("firmware") {
+		return c.Int("baud")
+	}
+	k, err := blynkfw.ParseKind(c.String("firmware"))
+	if err != nil {
+		return c.Int("baud")
+	}
+	return blynkfw.DefaultBaud(k)
 }
 
 func reportCrash(out io.Writer, err error) {

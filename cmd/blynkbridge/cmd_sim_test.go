@@ -66,3 +66,27 @@ func TestSimBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// The board line names the rate the sketch really runs at: a usb-stream
+// sketch at its 9600 default, not the demo sketch's 115200.
+func TestSimBoardLineNamesSketchBaud(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--firmware", "usb-stream", "--token", "abcdefabcdefabcdefabcdefabcdef12"}, "sketch at 9600 baud"},
+		{[]string{"--firmware", "usb-stream", "--token", "abcdefabcdefabcdefabcdefabcdef12", "--baud", "57600"}, "sketch at 57600 baud"},
+		{nil, "sketch at 115200 baud"},
+	} {
+		link := filepath.Join(t.TempDir(), "d1")
+		r := startCLI(t, append([]string{"sim", "--link", link, "--no-timing", "--power-on", "start"}, tc.args...)...)
+		if !r.waitFor(10*time.Second, func() bool { return strings.Contains(r.stdout(), "board: ") }) {
+			r.stop()
+			t.Fatalf("%v: no board line; stderr %s", tc.args, r.stderr())
+		}
+		r.stop()
+		if !strings.Contains(r.stdout(), tc.want) {
+			t.Errorf("%v: board line %q, want %q", tc.args, r.stdout(), tc.want)
+		}
+	}
+}

@@ -28,6 +28,16 @@ const (
 )
 
 // ParseKind reads "wifi-ssl" or "usb-stream".
+// DefaultBaud is a sketch kind's Serial.begin rate when none is given:
+// 9600 for a USB board's BlynkSimpleStream (the library's examples), 115200
+// for a D1 mini's debug port.
+func DefaultBaud(k Kind) int {
+	if k == USBStream {
+		return 9600
+	}
+	return 115200
+}
+
 func ParseKind(s string) (Kind, error) {
 	switch Kind(strings.ToLower(strings.TrimSpace(s))) {
 	case WiFiSSL:
@@ -108,7 +118,7 @@ func (c *Config) Validate() error {
 			c.LocalIP = "192.168.0.42"
 		}
 		if c.Baud == 0 {
-			c.Baud = 115200
+			c.Baud = DefaultBaud(c.Kind)
 		}
 		if c.Device == "" {
 			c.Device = "ESP8266"
@@ -118,7 +128,7 @@ func (c *Config) Validate() error {
 		}
 	case USBStream:
 		if c.Baud == 0 {
-			c.Baud = 9600
+			c.Baud = DefaultBaud(c.Kind)
 		}
 		if c.Device == "" {
 			c.Device = "Arduino Uno"
