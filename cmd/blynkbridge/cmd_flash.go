@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,6 +19,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
@@ -61,7 +62,8 @@ func flashConnFlags() []cli.Flag {
 		&cli.IntFlag{Name: "baud", Aliases: []string{"b"}, Value: 460800, EnvVars: []string{"BLYNKBRIDGE_BAUD", "ESPTOOL_BAUD"}, Usage: "line rate for the loader (falls back to 460800 and 115200 when blocks keep failing)"},
 		&cli.StringFlag{Name: "before", Value: "default-reset", Usage: "default-reset or no-reset"},
 		&cli.StringFlag{Name: "connect-seq", Usage: `custom DTR/RTS reset sequence, e.g. "D0|R1|W100|D1|R0|W50|D0" (W in ms)`},
-		&cli.StringFlag{Name: "trace", Usage: "write every packet to this file (for bug reports)"},
+		&cli.StringFlag{Name: "trace", Usage: "write every packet to this new file (for bug reports; the token and WiFi password are masked)"},
+		&cli.BoolFlag{Name: "unredacted", Usage: "keep the token and WiFi password in --trace"},
 		&cli.BoolFlag{Name: "no-stub", Usage: "talk only to the ESP8266 ROM loader: no compression, MD5 check, read, erase or baud change"},
 		&cli.IntFlag{Name: "baud-flash", Usage: "rate for the flasher stub once it runs (default: the fastest the USB bridge chip takes, 921600 when unknown; lower rates are tried on errors)"},
 	}
@@ -84,8 +86,9 @@ func (s *flashSession) close() {
 	}
 }
 
-// flashOpen opens the port and builds a Flasher from the shared flags.
-func flashOpen(c *cli.Context, opts flash.Options) (*flashSession, error) {
+// flashOpen opens the port and builds a Flasher from the shared flags;
+// secrets (the image's token and WiFi password) are masked in --trace.
+func flashOpen(c *cli.Context, opts flash.Options, secrets ...string) (*flashSession, error) {
 	before, err := flash.ParseBefore(c.String("before"))
 	if err != nil {
 		return nil, bberr.Wrap(err, bberr.Usage, "use --before default-reset or --before no-reset", "bad --before")
@@ -104,16 +107,19 @@ func flashOpen(c *cli.Context, opts flash.Options) (*flashSession, error) {
 	}
 	if p := c.String("trace"); p != "" {
 		// Never overwrite a file (the project's rule); a trace is cheap
-		// to name anew.
-		tf, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			return nil, bberr.Wrap(err, bberr.Usage, "give --trace a new file name, or delete the old trace", "trace file %s already exists", p)
-		}
+		// to name anew. 0600 and masked: it is made to be shared, but
+		// until then it is the user's.
+		tf, err := safeio.Create(c.Context, p, 0o600, false)
 		if err != nil {
-			return nil, bberr.Wrap(err, bberr.Permission, "choose a writable path for --trace", "cannot create the trace file")
+			return nil, err
 		}
 		s.trace = tf
 		opts.Trace = tf
+		if !c.Bool("unredacted") {
+			opts.Trace = flash.MaskedTrace(tf, secrets...)
+		} else if len(secrets) > 0 {
+			fmt.Fprintf(c.App.ErrWriter, "warning: --unredacted: the trace %s holds the auth token and WiFi password; do not attach it to a bug report\n", p)
+		}
 	}
 	pi, err := serialio.Resolve(c.String("port"))
 	if err != nil {
@@ -222,7 +228,7 @@ func runFlash(c *cli.Context) error {
 		stateDir = ""
 	}
 	bar := newFlashProgress(out, asJSON, c.Bool("plain"))
-	s, err := flashOpen(c, flash.Options{After: after, StateDir: stateDir, Progress: bar.update})
+	s, err := flashOpen(c, flash.Options{After: after, StateDir: stateDir, Progress: bar.update}, append(firmware.Secrets(image), firmware.Secrets(base)...)...)
 	if err != nil {
 		return err
 	}
@@ -243,7 +249,9 @@ func runFlash(c *cli.Context) error {
 	res, err := s.f.Write(c.Context, image, flash.WriteOptions{Offset: offset, Base: base, Resume: c.Bool("resume")})
 	bar.finish()
 	if err != nil {
-		return err
+		// Interrupted (any signal) or stopped part-way: the ranges and the
+		// command that continues go out on every channel, JSON included.
+		return flashStopped(c, s.port.Name(), file, err)
 	}
 	if err := s.f.Finish(c.Context); err != nil {
 		return err
@@ -297,13 +305,10 @@ func runFlash(c *cli.Context) error {
 // loadFlashImage reads a .bin, or converts an ELF; for an ELF it also
 // returns the offset the result belongs at (else -1).
 func loadFlashImage(path string) ([]byte, int64, error) {
-	b, err := os.ReadFile(path)
+	// A regular file of at most 16 MiB: never blocks, so no context.
+	b, err := safeio.ReadFile(context.Background(), path, safeio.Image)
 	if err != nil {
-		code := bberr.BadInput
-		if os.IsPermission(err) {
-			code = bberr.Permission
-		}
-		return nil, -1, bberr.Wrap(err, code, "check the file name", "cannot read %s", filepath.Base(path))
+		return nil, -1, err
 	}
 	if len(b) == 0 {
 		return nil, -1, bberr.New(bberr.BadInput, "give a non-empty firmware image", "%s is empty", path)
@@ -709,4 +714,66 @@ func flashSectors(image []byte) int {
 // config-only write (a few tenths of a percent) does not read as 0%.
 func flashPercent(f float64) string {
 	return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
+}
+
+// flashStopped reports a write that stopped part-way: with --json one
+// record with the written and unwritten ranges and the command that
+// continues, then the error (printed by main with the same ranges and
+// hint), whatever stopped it (Ctrl-C, SIGTERM, SIGHUP, an unplug).
+func flashStopped(c *cli.Context, port, file string, err error) error {
+	var pe *flash.PartialError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	resume := flashResumeCommand(c)
+	if c.Bool("json") {
+		w, nw := pe.Written(), pe.NotWritten()
+		rec := map[string]any{"v": 1, "port": port, "file": file, "stopped": true,
+			"interrupted": bberr.CodeOf(err) == bberr.Interrupted, "error": err.Error(),
+			"written": []uint32{w.Start, w.End}, "not_written": []uint32{nw.Start, nw.End}, "resume": resume}
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(rec)
+	}
+	var be *bberr.Error
+	if errors.As(err, &be) && strings.Contains(be.Hint, "--resume") {
+		return &bberr.Error{Code: be.Code, Msg: be.Msg, Hint: "continue with: " + resume, Err: be.Err}
+	}
+	return err
+}
+
+// flashResumeCommand is the command line that continues the write: the
+// user's own words plus --resume, any secret on it masked.
+func flashResumeCommand(c *cli.Context) string {
+	args, _ := c.App.Metadata[cmdLineKey].([]string)
+	if len(args) == 0 {
+		return "blynkbridge flash ... --resume"
+	}
+	parts := []string{"blynkbridge"}
+	hide := false
+	for _, a := range args[1:] {
+		switch {
+		case hide:
+			a, hide = "'***'", false
+		case a == "--token":
+			hide = true
+		case strings.HasPrefix(a, "--token="):
+			a = "--token='***'"
+		}
+		parts = append(parts, shellWord(a))
+	}
+	if !flagOnCommandLine(c, "resume") {
+		parts = append(parts, "--resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellWord quotes a for a POSIX shell when it needs it.
+func shellWord(a string) string {
+	if a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-=:,+@%", r))
+	}) < 0 || strings.HasPrefix(a, "'") {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }

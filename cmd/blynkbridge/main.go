@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -103,7 +102,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) bberr.Cod
 	if errors.As(err, &ex) && code == bberr.Failure {
 		code = bberr.Code(ex.ExitCode())
 	}
-	if code == bberr.Interrupted {
+	var be *bberr.Error
+	if code == bberr.Interrupted && !(errors.As(err, &be) && be.Code == bberr.Interrupted) {
+		// A plain cancellation has nothing more to say; an error made for
+		// the interruption (a flash write's ranges and resume command)
+		// is printed in full below.
 		fmt.Fprintln(stderr, "blynkbridge: interrupted")
 		return code
 	}
@@ -115,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) bberr.Cod
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(int(code))
