@@ -159,13 +159,37 @@ var sslErrors = map[int]string{
 
 func statusName(n int) string { return blynk.Status(n).String() }
 
+// tidy drops what varies between library versions and pastes at the end
+// of a message: trailing blanks, periods, "...", "…" and "!".
+func tidy(msg string) string {
+	for {
+		n := len(msg)
+		msg = strings.TrimRight(msg, " \t.!")
+		msg = strings.TrimSuffix(msg, "…")
+		if len(msg) == n {
+			return msg
+		}
+	}
+}
+
+// hasFold is a case-insensitive strings.HasPrefix.
+func hasFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
 // blynkMessage classifies the text after "[ms] " against the catalogue of
-// the library's lines (blynk.md section 3.3).
+// the library's lines (blynk.md section 3.3). Matching is tolerant: case,
+// trailing punctuation and the wording of other versions (the catalogue
+// rows list them) do not matter.
 func blynkMessage(l *line, msg string) Event {
 	e := newEvent(l, KindBlynk, SevInfo, "")
 	id := func(s string) { e.set("msg", s) }
+	msg = tidy(msg)
+	if ev, ok := edgentMessage(l, msg); ok {
+		return ev
+	}
 	switch {
-	case strings.HasPrefix(msg, "Blynk v") || strings.HasPrefix(msg, "Blynk 0."):
+	case hasFold(msg, "Blynk v") || hasFold(msg, "Blynk 0.") || hasFold(msg, "Blynk 1."):
 		if m := reBlynkVer.FindStringSubmatch(msg); m != nil {
 			dev := m[2]
 			if dev == "" {
@@ -177,8 +201,13 @@ func blynkMessage(l *line, msg string) Event {
 			}
 			return b
 		}
-	case strings.HasPrefix(msg, "Connecting to "):
-		target := strings.TrimPrefix(msg, "Connecting to ")
+	case hasFold(msg, "Connecting to WiFi: ") || hasFold(msg, "Connecting to Wi-Fi: "):
+		ssid := strings.Trim(msg[strings.Index(msg, ": ")+2:], "\"")
+		id("wifi-join")
+		e.set("ssid", ssid)
+		e.Summary = "joining Wi-Fi network \"" + ssid + "\""
+	case hasFold(msg, "Connecting to "):
+		target := msg[len("Connecting to "):]
 		switch {
 		case isIPv4(target):
 			id("connect-ip")
@@ -196,12 +225,12 @@ func blynkMessage(l *line, msg string) Event {
 			e.set("ssid", target)
 			e.Summary = "joining Wi-Fi network \"" + target + "\""
 		}
-	case strings.HasPrefix(msg, "IP: ") || strings.HasPrefix(msg, "My IP: "):
+	case hasFold(msg, "IP: ") || hasFold(msg, "My IP: ") || hasFold(msg, "Using Dynamic IP: ") || hasFold(msg, "Using Static IP: "):
 		id("ip")
 		ip := msg[strings.Index(msg, ": ")+2:]
 		e.set("ip", ip)
 		e.Summary = "got IP address " + ip
-	case strings.HasPrefix(msg, "Ready"):
+	case hasFold(msg, "Ready"):
 		id("ready")
 		if ms, ok := pingOf(msg); ok {
 			e.set("ping_ms", ms)
@@ -209,12 +238,12 @@ func blynkMessage(l *line, msg string) Event {
 		} else {
 			e.Summary = "logged in to the Blynk server: online"
 		}
-	case strings.HasPrefix(msg, "Free RAM: "):
+	case hasFold(msg, "Free RAM: "):
 		id("free-ram")
-		e.set("bytes", strings.TrimPrefix(msg, "Free RAM: "))
+		e.set("bytes", msg[len("Free RAM: "):])
 		e.Severity = SevDebug
-		e.Summary = "free heap: " + strings.TrimPrefix(msg, "Free RAM: ") + " bytes"
-	case strings.HasPrefix(msg, "Connect failed"):
+		e.Summary = "free heap: " + msg[len("Free RAM: "):] + " bytes"
+	case hasFold(msg, "Connect failed"):
 		id("connect-failed")
 		e.Severity = SevError
 		if m := reConnFail.FindStringSubmatch(msg); m != nil {
@@ -225,7 +254,7 @@ func blynkMessage(l *line, msg string) Event {
 		} else {
 			e.Summary = "login refused"
 		}
-	case strings.HasPrefix(msg, "Heartbeat timeout"):
+	case hasFold(msg, "Heartbeat timeout"):
 		id("heartbeat-timeout")
 		e.Severity = SevWarn
 		e.Summary = "nothing received from the server for heartbeat + 3 timeouts: reconnecting"
@@ -234,7 +263,7 @@ func blynkMessage(l *line, msg string) Event {
 			e.set("last_in", m[2])
 			e.set("last_heartbeat", m[3])
 		}
-	case strings.HasPrefix(msg, "Redirecting to "):
+	case hasFold(msg, "Redirecting to "):
 		id("redirect")
 		if m := reRedirect.FindStringSubmatch(msg); m != nil {
 			e.set("host", m[1])
@@ -245,10 +274,10 @@ func blynkMessage(l *line, msg string) Event {
 		id("short-write")
 		e.Severity = SevWarn
 		e.Summary = "short write to the server: " + strings.TrimPrefix(msg, "Sent ")
-	case strings.HasPrefix(msg, "Got time: "), strings.HasPrefix(msg, "NTP time: "), strings.HasPrefix(msg, "Current time: "):
+	case hasFold(msg, "Got time: "), hasFold(msg, "NTP time: "), hasFold(msg, "Current time: "):
 		id("time")
 		e.Summary = "clock set by NTP (TLS needs it to check certificate dates): " + msg[strings.Index(msg, ": ")+2:]
-	case strings.HasPrefix(msg, "SSL error: "):
+	case hasFold(msg, "SSL error: "):
 		id("ssl-error")
 		e.Severity = SevError
 		if m := reLastSSL.FindStringSubmatch(msg); m != nil {
@@ -268,6 +297,7 @@ func blynkMessage(l *line, msg string) Event {
 		}
 	case msg == "Timeout" || msg == "Heartbeat" || msg == "Cmd not sent" || strings.HasPrefix(msg, "Roundtrip: ") ||
 		strings.HasPrefix(msg, "Packet size (") || msg == "Wrong header on input":
+		// 0.2/0.3 wording, matched exactly: "Timeout" alone is too common to fold.
 		id("legacy")
 		e.Summary = "Blynk 0.2/0.3 library message: " + msg
 	default:
@@ -360,13 +390,56 @@ func lookupFixed(msg string) (*fixedLine, string, bool) {
 	for i := range fixedLines {
 		c := &fixedLines[i]
 		for _, t := range c.texts {
-			if msg == t {
-				return c, "", true
-			}
-			if c.prefix && strings.HasPrefix(msg, t) {
+			if c.prefix && hasFold(msg, t) {
 				return c, msg[len(t):], true
+			}
+			if strings.EqualFold(msg, tidy(t)) {
+				return c, "", true
 			}
 		}
 	}
 	return nil, "", false
+}
+
+var (
+	reLogoFor     = regexp.MustCompile(`/___/ for (\w+) v(\S+)`)
+	reLogoMangled = regexp.MustCompile(`^/+ v(\d[\w.\-]*) on (.+)$`)
+)
+
+// logoArt recognises the Blynk logo wherever it appears: without the
+// "[ms] " line before it (a paste that starts at the logo), from the
+// JavaScript, Python and Lua libraries ("/___/ for Python v1.0.0"), and as
+// a forum mangles it (Markdown bold "**", backslashes lost).
+func logoArt(l *line, t string) (Event, bool) {
+	u := strings.TrimSpace(strings.ReplaceAll(t, "*", ""))
+	if u == "" {
+		return Event{}, false
+	}
+	if m := reLogoFor.FindStringSubmatch(u); m != nil {
+		e := newEvent(l, KindApp, SevInfo, "Blynk library for "+m[1]+" v"+m[2]+" starting (not the Arduino library)")
+		e.set("source", "blynk-library-"+strings.ToLower(m[1]))
+		return e, true
+	}
+	if m := reLogoLast.FindStringSubmatch(u); m != nil {
+		return bannerEvent(l, m[1], m[2]), true
+	}
+	if m := reLogoMangled.FindStringSubmatch(u); m != nil && strings.Count(t, "*") >= 2 {
+		e := bannerEvent(l, m[1], m[2])
+		e.addDetail("The logo above was mangled by the forum (Markdown turned parts of it into bold text).")
+		return e, true
+	}
+	marks := 0
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if !strings.ContainsRune(" _/\\)(|,'.", rune(c)) {
+			return Event{}, false
+		}
+		if c == '/' || c == '_' {
+			marks++
+		}
+	}
+	if marks < 3 {
+		return Event{}, false
+	}
+	return newEvent(l, KindBlynkLogo, SevDebug, "Blynk logo"), true
 }

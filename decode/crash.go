@@ -34,6 +34,9 @@ type crashBlock struct {
 	suffix     string
 
 	cuts        int
+	headless    bool // started at a stack row: the header was not captured
+	ctxFirst    bool // "ctx:" before ">>>stack>>>": the layout of core 2.4 and older
+	cutRow      bool // a stack row cut short
 	stackOpen   bool
 	stackClosed bool
 	closed      bool // closing cut line seen: only "last failed alloc caller" may follow
@@ -153,7 +156,38 @@ func startsCrash(t string) bool {
 }
 
 func newCrashBlock(l *line) *crashBlock {
-	return &crashBlock{host: l.host, clock: l.hostClock, exc: -1}
+	c := &crashBlock{host: l.host, clock: l.hostClock, exc: -1}
+	if stackFragment(l.text()) {
+		c.stackOpen, c.headless = true, true // the dump's head was not captured
+	}
+	return c
+}
+
+// stackFragment: a stack row ("3ffffc70:  00000000 ...") with no dump open:
+// a paste that starts in the middle of a crash dump.
+func stackFragment(t string) bool {
+	if len(t) < 45 || t[0] != '3' || t[1] != 'f' || t[2] != 'f' {
+		return false
+	}
+	_, ok := parseRow(strings.TrimRight(t, " \t"))
+	return ok
+}
+
+// partialRow: a stack row cut short ("3ffffe30:  00000000 0000000"), as a
+// log that ends mid-line or a paste trimmed by the forum leaves it.
+func partialRow(t string) bool {
+	if len(t) < 9 || t[8] != ':' {
+		return false
+	}
+	if _, ok := hexWord(t[:8]); !ok {
+		return false
+	}
+	for i := 9; i < len(t); i++ {
+		if c := t[i]; c != ' ' && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func hexU32(s string) uint32 {
@@ -208,6 +242,10 @@ func (c *crashBlock) parse(t string) bool {
 	if c.stackOpen && !c.stackClosed {
 		if r, ok := parseRow(t); ok {
 			c.rows = append(c.rows, r)
+			return true
+		}
+		if partialRow(t) {
+			c.cutRow = true
 			return true
 		}
 	}
@@ -267,6 +305,9 @@ func (c *crashBlock) parse(t string) bool {
 	case t == ">>>pc>>>" || t == "<<<pc<<<":
 	case t[0] == 'c' && reCtx.MatchString(t):
 		c.ctx = append(c.ctx, reCtx.FindStringSubmatch(t)[1])
+		if !c.stackOpen {
+			c.ctxFirst = true
+		}
 	case t[0] == 's' && reSP.MatchString(t):
 		m := reSP.FindStringSubmatch(t)
 		c.sp, c.end, c.offset = m[1], m[2], m[3]
@@ -319,6 +360,9 @@ func (d *Decoder) endCrash() {
 
 func (d *Decoder) describeCrash(c *crashBlock, e *Event) {
 	typ := c.typ
+	if typ == "" && c.headless {
+		typ = "stack-only"
+	}
 	if typ == "" || typ == "user" {
 		typ = "generic"
 	}
@@ -381,6 +425,9 @@ func (d *Decoder) describeCrash(c *crashBlock, e *Event) {
 		what = "stack smashing detected: a local array was written past its end"
 	case "oom":
 		what = "memory allocation failed"
+	case "stack-only":
+		what = "the stack block of a crash dump whose head (the exception line, the registers) is not in this log, so the cause is not known"
+		detail = "The paste starts in the middle of the dump. The code addresses below are candidates; the first lines of the dump (Exception (N), epc1=...) say what happened."
 	default:
 		what = "reset by the core without a specific cause (Generic Reset)"
 	}
@@ -442,13 +489,19 @@ func (d *Decoder) describeCrash(c *crashBlock, e *Event) {
 		e.set("interleaved_lines", strconv.Itoa(c.interleaved))
 		detail += fmt.Sprintf("\n%d line(s) of other output were interleaved with the dump.", c.interleaved)
 	}
-	if !c.stackClosed && c.stackOpen {
+	if c.cutRow {
+		e.set("truncated", "true")
+		detail += "\nThe last stack row is cut short: the log (or the paste) ends in the middle of the dump."
+	} else if !c.stackClosed && c.stackOpen {
 		e.set("truncated", "true")
 		detail += "\nThe dump is cut short (no <<<stack<<<): the chip reset, or the log ends, while it was printed."
 	}
 	label := c.header
 	if typ == "exception" || typ == "sdk-fatal" {
 		label = fmt.Sprintf("Exception (%d) %s", c.exc, cause.name)
+	}
+	if label == "" && typ == "stack-only" {
+		label = "a crash whose header is not in the log"
 	}
 	if label == "" {
 		label = typ
@@ -466,7 +519,20 @@ func (d *Decoder) describeCrash(c *crashBlock, e *Event) {
 			e.Summary += " inlined into " + e.Frames[0].Loc[n-1].Func
 		}
 	}
-	e.Detail = strings.TrimLeft(detail+e.Detail, "\n")
+	// Where the addresses lie and which core printed the dump, after the
+	// backtrace: the first lines stay what happened and where.
+	var more string
+	if c.haveRegs && (typ == "exception" || typ == "sdk-fatal") {
+		more += "\nepc1 " + hex8(c.regs[0]) + " (the instruction that failed) is in " + regionWords(c.regs[0]) + "."
+		if cause.vaddr {
+			more += "\nexcvaddr " + hex8(c.regs[3]) + " (the address it accessed) is in " + regionWords(c.regs[3]) + "."
+		}
+	}
+	if layout := c.layout(); layout != "" {
+		e.set("layout", layout)
+		more += "\nThe dump's layout is that of " + layoutWords[layout] + "."
+	}
+	e.Detail = strings.TrimLeft(detail+e.Detail+more, "\n")
 }
 
 func pad8(s string) string {
@@ -578,4 +644,45 @@ func (d *Decoder) symbolize(c *crashBlock, e *Event, cause excCause) {
 		e.set("skipped_words", strings.Join(skipped, " "))
 		e.Detail += "\nSkipped " + strconv.Itoa(len(skipped)) + " stack word(s) that look like code addresses but are not return addresses (not right after a call instruction): " + strings.Join(skipped, " ")
 	}
+}
+
+var layoutWords = map[string]string{
+	"core-2.4": "core 2.4 or older (ctx before >>>stack>>>)",
+	"core-2.5": "core 2.5 to 2.7.1 (>>>stack>>> before ctx, no CUT HERE marker)",
+	"core-3":   "core 2.7.2 or later, 3.x included (the CUT HERE FOR EXCEPTION DECODER marker)",
+}
+
+// layout tells the core version from the dump's shape. It needs the parts
+// that differ: a dump cut before them says nothing.
+func (c *crashBlock) layout() string {
+	switch {
+	case c.cuts > 0:
+		return "core-3"
+	case len(c.ctx) > 0 && c.ctxFirst:
+		return "core-2.4"
+	case len(c.ctx) > 0:
+		return "core-2.5"
+	}
+	return ""
+}
+
+// regionWords says in words what lies at an address of the ESP8266's memory map.
+func regionWords(a uint32) string {
+	switch {
+	case a < 0x1000:
+		return fmt.Sprintf("the NULL page (a NULL pointer plus %d)", a)
+	case a >= 0x3FFE8000 && a < 0x40000000:
+		return "RAM (data, heap or a stack)"
+	case a >= 0x40000000 && a < 0x40010000:
+		return "the boot ROM's code (a ROM function such as memcpy or strlen, called with a bad pointer)"
+	case a >= 0x40100000 && a < 0x4010C000:
+		return "IRAM (interrupt handlers, IRAM_ATTR functions, parts of the core and the SDK)"
+	case a >= 0x4010C000 && a < 0x40110000:
+		return "the top of IRAM (cache and bootloader area)"
+	case a >= 0x40200000 && a < 0x40300000:
+		return "flash-mapped code (the sketch, its libraries, the core or the SDK: the ELF tells which)"
+	case a >= 0x60000000 && a < 0x60002000:
+		return "the peripheral registers"
+	}
+	return "an unmapped address (nothing is there: a garbage pointer or a corrupted stack)"
 }

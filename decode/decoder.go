@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,16 +63,17 @@ type Decoder struct {
 	// unreadable bytes then are the ROM's boot text, not a new restart.
 	booting bool
 
-	tc         transcoder      // text encoding of a saved file (Options.File)
-	seenStyles map[string]bool // input prefix styles already reported
-	indentRun  int             // consecutive indented lines
-	crNoted    bool            // bare-CR line ends reported
-	lines      int             // lines seen (the first one may start mid-line)
-	secretLeft int             // login token characters still expected on the next dump line
-	secretDir  byte            // that dump line's direction
-	legacyBody byte            // 0.3.x "<msg c,i,l": direction of the body line that follows, 0 if none
-	legacyHdr  [5]byte         // ... and its header
-	legacyMs   int64
+	tc          transcoder      // text encoding of a saved file (Options.File)
+	seenStyles  map[string]bool // input prefix styles already reported
+	indentRun   int             // consecutive indented lines
+	crNoted     bool            // bare-CR line ends reported
+	lines       int             // lines seen
+	content     bool            // a line other than blank or paste markup was seen (the first one may start mid-line)
+	secretLeft  int             // login token characters still expected on the next dump line
+	secretDir   byte            // that dump line's direction
+	secretLine  int             // the line (d.lines) that left secretLeft
+	frameLegacy bool            // frameHdr is a 0.3.x "<msg c,i,l" header: the body line has no [ms]
+	afterSend   bool            // the previous line was AT+CIPSEND: this one may echo the frame (and its token)
 }
 
 // New returns a Decoder.
@@ -325,8 +327,11 @@ func splitGarbage(t string) (cut, bad int) {
 		return len(t), 0 // fast path: plain ASCII
 	}
 	last := -1
+	runes, symBytes, sym, symLast := 0, 0, 0, -1
+	lat, latBytes, badRunes := 0, 0, 0 // Latin-1 letters: garbage only among symbols
 	for i < len(t) {
 		c := t[i]
+		runes++
 		switch {
 		case c >= 0x20 && c < 0x7f, c == '\t':
 			i++
@@ -336,12 +341,32 @@ func splitGarbage(t string) (cut, bad int) {
 			last = i
 		default:
 			r, n := decodeRune(t[i:])
-			if r < 0 || r == 0xFFFD || r == 0x2E2E {
+			switch {
+			case r < 0 || r == 0xFFFD || r == 0x2E2E || r == 0x2592:
+				// invalid UTF-8, or the glyph a monitor shows for it:
+				// U+FFFD, U+2E2E "⸮" (Arduino IDE), U+2592 "▒" (some terminals)
 				bad += n
+				badRunes++
 				last = i + n
+			case mojibake(r):
+				sym++
+				symBytes += n
+				symLast = i + n
+			case r >= 0xC0 && r <= 0xFF:
+				lat++
+				latBytes += n
+				symLast = max(symLast, i+n)
 			}
 			i += n
 		}
+	}
+	// Bytes shown as Windows-1252 / Latin-1 symbols ("…ÕZªP‚,JHV¥¡") are
+	// garbage too when they, accented letters and replacement glyphs make a
+	// fifth of the line: words in European languages use letters, and at
+	// most a symbol or two ("°C"), not "ª ¥ ‚ ¡ ®".
+	if sym >= 3 && (sym+lat+badRunes)*5 >= runes {
+		bad += symBytes + latBytes
+		last = max(last, symLast)
 	}
 	if bad == 0 {
 		return len(t), 0
@@ -356,6 +381,28 @@ func splitGarbage(t string) (cut, bad int) {
 		return 0, 0
 	}
 	return len(t), bad
+}
+
+// mojibake: a symbol that a byte of another encoding turns into when a
+// Windows terminal shows serial garbage as Windows-1252: Latin-1 punctuation
+// and signs (U+00A0-U+00BF, U+00D7, U+00F7), the C1-range substitutes of
+// Windows-1252, and Arabic/N'Ko letters some terminals pick for the high bytes.
+func mojibake(r rune) bool {
+	switch {
+	case r >= 0xA0 && r <= 0xBF, r == 0xD7, r == 0xF7:
+		return true
+	case r >= 0x152 && r <= 0x192 && (r == 0x152 || r == 0x153 || r == 0x160 || r == 0x161 || r == 0x178 || r == 0x17D || r == 0x17E || r == 0x192):
+		return true
+	case r == 0x2C6 || r == 0x2DC:
+		return true
+	case r >= 0x2013 && r <= 0x203A && r != 0x2015:
+		return true
+	case r == 0x20AC || r == 0x2122:
+		return true
+	case r >= 0x600 && r <= 0x7FF: // Arabic, Syriac, Thaana, N'Ko: "ۃ", "ې" in ESP32 garbage
+		return true
+	}
+	return false
 }
 
 // decodeRune is utf8.DecodeRuneInString returning -1 for invalid input.
@@ -441,7 +488,7 @@ func (d *Decoder) onClean(l line) {
 		}
 		d.endFrame()
 	}
-	if startsCrash(t) {
+	if startsCrash(t) || stackFragment(t) {
 		d.crash = newCrashBlock(&l)
 		d.crash.take(&l, t)
 		return
@@ -462,11 +509,46 @@ func (d *Decoder) classify(l *line, t string) {
 		d.emit(e)
 		return
 	}
+	if e, ok := pasteLine(l, t); ok {
+		d.emit(e)
+		return
+	}
+	first := !d.content
+	d.content = true
+	afterSend := d.afterSend
+	d.afterSend = false
 	if t[0] == '[' {
 		if ms, msg, ok := blynkPrefix(t); ok {
 			d.blynkLine(l, ms, msg)
 			return
 		}
+	}
+	if k, ms, msg, ok := d.blynkAfterJunk(t, afterSend, first); ok {
+		if afterSend && !d.opts.Unredacted {
+			// The AT firmware echoed the frame it sent: the login's token.
+			l.raw = maskWords(l.raw, l.textOff, l.textOff+k, 16)
+		}
+		n := len(d.out)
+		d.blynkLine(l, ms, msg)
+		if len(d.out) > n {
+			e := &d.out[len(d.out)-1]
+			if k == 0 {
+				e.set("fragment", "true")
+				e.addDetail("The log starts in the middle of this line: its first characters (the \"[\" of the [ms] stamp) were not captured or not pasted.")
+			} else {
+				e.set("junk_before", strconv.Itoa(k))
+				if afterSend {
+					e.addDetail("The " + strconv.Itoa(k) + " bytes before the [ms] stamp are the frame the AT firmware just sent, echoed (a login's auth token is masked).")
+				} else {
+					e.addDetail("The " + strconv.Itoa(k) + " byte(s) before the [ms] stamp are not the library's (a stray character of other output).")
+				}
+			}
+		}
+		return
+	}
+	if afterSend {
+		d.echoedFrame(l, t)
+		return
 	}
 	if d.logoLeft > 0 {
 		d.logoLeft--
@@ -493,9 +575,78 @@ func (d *Decoder) classify(l *line, t string) {
 		d.emit(e)
 		return
 	}
+	if e, ok := logoArt(l, t); ok {
+		d.emit(e)
+		return
+	}
+	if e, ok := appLine(l, t); ok {
+		d.afterSend = strings.HasPrefix(t, "AT+CIPSEND")
+		d.emit(e)
+		return
+	}
+	if e, ok := infoLine(l, t); ok {
+		e.Summary += " (Blynk.IoT / Edgent device information)"
+		d.emit(e)
+		return
+	}
 	e := newEvent(l, KindText, SevInfo, "")
 	if hasControl(t) {
 		binaryProtocol(&e) // mostly printable frames (a login): still the protocol, not text
+	}
+	d.emit(e)
+}
+
+// blynkAfterJunk finds a Blynk "[ms] text" line behind something else: a
+// stray character ("+[34157] Switching to STA"), the AT firmware's echo of
+// the frame it sent (afterSend), or nothing at all on the very first line
+// of a log that starts mid-line ("2689] Using default config."). k is how
+// many bytes precede the stamp (0: the "[" itself is missing).
+func (d *Decoder) blynkAfterJunk(t string, afterSend, first bool) (k int, ms int64, msg string, ok bool) {
+	if first && isDigit(t[0]) {
+		if ms, msg, ok := blynkPrefix("[" + t); ok && msg != "" && msg[0] != '[' {
+			return 0, ms, msg, true
+		}
+	}
+	limit := 3
+	if afterSend {
+		limit = 200
+	}
+	for i := 1; i < len(t) && i <= limit; i++ {
+		if t[i] != '[' || !isDigit(t[i-1]) && t[i-1] != '+' && t[i-1] != '>' && t[i-1] != ' ' && !afterSend && i > 1 {
+			continue
+		}
+		if ms, msg, ok := blynkPrefix(t[i:]); ok && msg != "" {
+			return i, ms, msg, true
+		}
+	}
+	return 0, 0, "", false
+}
+
+// echoedFrame: the line after an AT+CIPSEND is the frame the AT firmware
+// was given, echoed with its binary header bytes shown as blanks (or not
+// at all): a login (auth token: masked) or the info packet.
+func (d *Decoder) echoedFrame(l *line, t string) {
+	if !d.opts.Unredacted {
+		l.raw = maskWords(l.raw, l.textOff, l.textEnd, 16)
+	}
+	e := newEvent(l, KindBlynkFrame, SevDebug, "")
+	e.set("echo", "at-firmware")
+	f := strings.Fields(t)
+	if i := slices.Index(f, "h-beat"); i >= 0 {
+		var parts []string
+		for j := 0; j+1 < len(f); j++ {
+			if w := infoKeys[f[j]]; w != "" {
+				parts = append(parts, w+" "+f[j+1])
+			}
+		}
+		e.Summary = "the info packet as echoed by the AT firmware: " + strings.Join(parts, ", ")
+	} else {
+		e.Summary = "the frame the AT firmware sent, echoed (after a connect: the login with its auth token, masked here)"
+		e.set("frame", "login")
+	}
+	if strings.Contains(t, "+CIPCLOSE") || strings.HasSuffix(t, "AT+CIPCLOSE") {
+		e.Summary += "; then the connection is closed (CIPCLOSE): the server dropped it or the library gave up"
+		e.set("closed", "true")
 	}
 	d.emit(e)
 }

@@ -56,6 +56,17 @@ type Diagnoser struct {
 	lastCrash    string
 	readyMs      int64 // device millis of the latest Ready, -1 if none since boot
 	noAP         int
+
+	// The connection story (story.go).
+	online        bool           // a Ready was seen and no drop since
+	onlineMs      int64          // device millis of that Ready, -1 if unknown
+	drops         int            // sessions that ended (a reason printed, or a reconnect)
+	dropReasons   map[string]int // reason message id -> count
+	sessions      []int64        // lengths of the ended sessions in ms, where known
+	pendingLogins int            // login frames sent and not answered yet
+	unanswered    int            // logins that got no answer before the next attempt or an error
+	readable      bool           // any recognised or readable line so far
+	garbageBytes  int            // unreadable bytes while nothing was readable
 }
 
 // NewDiagnoser returns an empty Diagnoser.
@@ -136,6 +147,7 @@ func (g *Diagnoser) feed(e *Event) {
 	switch e.Kind {
 	case KindGarbage:
 		g.garbageRun++
+		g.allGarbage(e)
 		if r := e.Fields["reset"]; r == "crash" || r == "host" {
 			g.rebooted(e)
 		}
@@ -149,6 +161,7 @@ func (g *Diagnoser) feed(e *Event) {
 	case KindNoise, KindBlank, KindInput, KindPaste, KindNote:
 		return
 	}
+	g.readable = true
 	g.garbageRun = 0
 	if e.Kind != KindText {
 		g.clear("wrong-baud")
@@ -156,6 +169,12 @@ func (g *Diagnoser) feed(e *Event) {
 	switch e.Kind {
 	case KindROMBanner:
 		g.rebooted(e)
+		if e.Fields["then"] == "ets-main" {
+			g.raise(e, Problem{ID: "bad-image", Severity: SevError, Certainty: CertainCertain,
+				Title:       "the firmware image in flash cannot be loaded",
+				Explanation: e.Summary + ".",
+				Fix:         "blynkbridge flash FILE"})
+		}
 		switch e.Fields["boot_mode_name"] {
 		case "uart-download":
 			g.raise(e, Problem{ID: "download-mode", Severity: SevWarn,
@@ -240,6 +259,7 @@ func (g *Diagnoser) feed(e *Event) {
 }
 
 func (g *Diagnoser) blynk(e *Event, msg string) {
+	g.story(e, msg)
 	if e.Kind == KindBlynk && (msg == "connect-host" || msg == "connect-ip") {
 		g.connectRun++
 		g.lastConnect = e
@@ -307,10 +327,26 @@ func (g *Diagnoser) blynk(e *Event, msg string) {
 		if g.certMismatch > 0 {
 			return // the leftover socket after an axTLS mismatch, explained there
 		}
+		if g.readyMs >= 0 {
+			return // the login was answered ("Ready"): a dropped session, told by the connection story
+		}
 		g.raise(e, Problem{ID: "login-timeout", Severity: SevWarn, Certainty: CertainPossible,
 			Title:       "the server accepts the connection but never answers the login",
 			Explanation: "Usually a port mismatch: a plain sketch on a TLS port or the reverse, or a port that is not the Blynk hardware port (local server: 8080 plain, 9443 TLS).",
 			Fix:         fixFingerprint(g.target()) + "   (answers only if the port speaks TLS)"})
+	case "edgent-error":
+		fix := "provision the device again from the Blynk app (hold the device's button 10 s to reset it first)"
+		if er, ok := edgentErrors[e.Fields["code"]]; ok {
+			fix = er[1]
+		}
+		meaning := e.Fields["meaning"]
+		if meaning == "" {
+			meaning = "a code Edgent does not document"
+		}
+		g.raise(e, Problem{ID: "edgent-error", Severity: SevError, Certainty: CertainCertain,
+			Title:       "Blynk.Edgent reported error " + e.Fields["code"] + ": " + meaning,
+			Explanation: "Edgent prints \"Last error code\" when provisioning or connecting fails, then goes back to its access point after a while. The code is Edgent's own (BlynkState.h).",
+			Fix:         fix})
 	case "heartbeat-timeout":
 		g.raise(e, Problem{ID: "heartbeat-timeout", Severity: SevWarn, Certainty: CertainLikely,
 			Title:       "the connection to the server goes silent (heartbeat timeout)",

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,25 @@ func escRun(s string, i int) (int, []byte) {
 func (d *Decoder) frameLine(l *line, ms int64, msg string) {
 	dir := msg[0]
 	msgOff := l.textEnd - len(msg)
+	if d.secretLeft > 0 && dir == d.secretDir && d.secretLine == d.lines-1 {
+		// The rest of a login frame's token, printed on its own dump line.
+		n := min(d.secretLeft, len(msg)-1)
+		d.secretLeft = 0
+		e := newEvent(l, KindBlynkFrame, SevDebug, "the rest of the login frame above: "+strconv.Itoa(n)+" more characters of the auth token (masked)")
+		e.DeviceMillis = ms
+		e.set("dir", dirName(dir))
+		e.set("continued", "true")
+		if !d.opts.Unredacted {
+			e.Raw = redact(l.raw, msgOff+1, msgOff+1+n)
+		}
+		d.emit(e)
+		return
+	}
+	d.secretLeft = 0
+	if m := reLegacyDump.FindStringSubmatch(msg); m != nil {
+		d.legacyFrame(l, ms, dir, m)
+		return
+	}
 	b, pos, _ := unescapeDump(msg[1:])
 	if len(b) < 5 {
 		e := newEvent(l, KindBlynkFrame, SevDebug, "protocol dump fragment ("+strconv.Itoa(len(b))+" bytes), not a whole header")
@@ -91,16 +111,62 @@ func (d *Decoder) frameLine(l *line, ms int64, msg string) {
 	}
 	raw := l.raw
 	if isLogin(dir, b[0]) && len(b) > 5 {
-		raw = redact(raw, msgOff+1+pos[5], msgOff+1+pos[len(b)])
+		if !d.opts.Unredacted {
+			raw = redact(raw, msgOff+1+pos[5], msgOff+1+pos[len(b)])
+		}
+		if want := length; want > len(b)-5 && want <= 64 {
+			d.secretLeft, d.secretDir, d.secretLine = want-(len(b)-5), dir, d.lines // the dump may go on on the next line
+		}
 	}
 	e := newEvent(l, KindBlynkFrame, SevDebug, "")
 	e.Raw = raw
 	e.DeviceMillis = ms
-	describeFrame(&e, dir, [5]byte{b[0], b[1], b[2], b[3], b[4]}, b[5:])
+	describeFrame(&e, dir, [5]byte{b[0], b[1], b[2], b[3], b[4]}, b[5:], d.opts.Unredacted)
 	d.emit(e)
 }
 
-func isLogin(dir, cmd byte) bool { return dir == '<' && blynk.Cmd(cmd).IsLogin() }
+// reLegacyDump: library 0.3.x printed frames as "<msg cmd,id,len" with the
+// body on the next line, after the same direction character.
+var reLegacyDump = regexp.MustCompile(`^[<>]msg (\d{1,3}),(\d{1,5}),(\d{1,5})$`)
+
+func (d *Decoder) legacyFrame(l *line, ms int64, dir byte, m []string) {
+	c, _ := strconv.Atoi(m[1])
+	id, _ := strconv.Atoi(m[2])
+	n, _ := strconv.Atoi(m[3])
+	h := [5]byte{byte(c), byte(id >> 8), byte(id), byte(n >> 8), byte(n)}
+	e := newEvent(l, KindBlynkFrame, SevDebug, "")
+	e.DeviceMillis = ms
+	e.set("format", "0.3.x")
+	if blynk.Cmd(c) == blynk.CmdResponse || n == 0 {
+		describeFrame(&e, dir, h, nil, d.opts.Unredacted)
+		d.emit(e)
+		return
+	}
+	d.frameHdr = &e
+	d.frameWant = n
+	d.frameHdrBytes = h
+	d.frameDir = dir
+	d.frameLegacy = true
+}
+
+var reLegacyPM = regexp.MustCompile(`^pm((?:\d+(?:out|in|pu|pd))+)$`)
+var reLegacyPMPart = regexp.MustCompile(`(\d+)(out|in|pu|pd)`)
+
+// legacyBody restores the NULs of a 0.3.x pin-mode body, which the dump
+// printed without them; other bodies stay as printed.
+func legacyBody(body string) []byte {
+	m := reLegacyPM.FindStringSubmatch(body)
+	if m == nil {
+		return []byte(body)
+	}
+	parts := []string{"pm"}
+	for _, p := range reLegacyPMPart.FindAllStringSubmatch(m[1], -1) {
+		parts = append(parts, p[1], p[2])
+	}
+	return blynk.Body(parts...)
+}
+
+func isLogin(_, cmd byte) bool { return blynk.Cmd(cmd).IsLogin() }
 
 // redact replaces raw[from:to] with '*': the token's characters never reach
 // an event, and Raw keeps its length.
@@ -217,6 +283,26 @@ func hasFrameHeader(raw string) bool {
 
 // frameBody tries l as the body line of a pending header.
 func (d *Decoder) frameBody(l *line, t string) bool {
+	if d.frameLegacy {
+		d.frameLegacy = false
+		if len(t) < 2 || t[0] != d.frameDir {
+			return false
+		}
+		raw := l.raw
+		body := t[1:]
+		if isLogin(d.frameDir, d.frameHdrBytes[0]) && !d.opts.Unredacted {
+			off := l.textEnd - len(body)
+			raw = redact(raw, off, l.textEnd)
+		}
+		e := *d.frameHdr
+		d.frameHdr = nil
+		e.Raw += raw
+		// 0.3.x printed the body's NUL separators as nothing: put them
+		// back where the split is certain (pin modes: "pm0out2in").
+		describeFrame(&e, d.frameDir, d.frameHdrBytes, legacyBody(body), d.opts.Unredacted)
+		d.emit(e)
+		return true
+	}
 	ms, msg, ok := blynkPrefix(t)
 	if !ok || len(msg) == 0 || msg[0] != d.frameDir {
 		return false
@@ -229,7 +315,7 @@ func (d *Decoder) frameBody(l *line, t string) bool {
 		return false
 	}
 	raw := l.raw
-	if isLogin(d.frameDir, d.frameHdrBytes[0]) {
+	if isLogin(d.frameDir, d.frameHdrBytes[0]) && !d.opts.Unredacted {
 		msgOff := l.textEnd - len(msg)
 		raw = redact(raw, msgOff+1+pos[0], msgOff+1+pos[len(b)])
 	}
@@ -240,7 +326,7 @@ func (d *Decoder) frameBody(l *line, t string) bool {
 	d.frameHdr = nil
 	d.lastMs = ms
 	e.Raw += raw
-	describeFrame(&e, d.frameDir, d.frameHdrBytes, b)
+	describeFrame(&e, d.frameDir, d.frameHdrBytes, b, d.opts.Unredacted)
 	d.emit(e)
 	return true
 }
@@ -251,7 +337,8 @@ func (d *Decoder) endFrame() {
 	}
 	e := *d.frameHdr
 	d.frameHdr = nil
-	describeFrame(&e, d.frameDir, d.frameHdrBytes, nil)
+	d.frameLegacy = false
+	describeFrame(&e, d.frameDir, d.frameHdrBytes, nil, d.opts.Unredacted)
 	e.set("body_missing", "true")
 	e.Summary += " (body line not seen)"
 	d.emit(e)
@@ -264,7 +351,9 @@ func dirName(dir byte) string {
 	return "received"
 }
 
-func describeFrame(e *Event, dir byte, h [5]byte, body []byte) {
+// describeFrame says what a frame is and means. reveal (Options.Unredacted)
+// shows a login's token in the body field.
+func describeFrame(e *Event, dir byte, h [5]byte, body []byte, reveal bool) {
 	f := blynk.Frame{Cmd: blynk.Cmd(h[0]), ID: uint16(h[1])<<8 | uint16(h[2]), Len: uint16(h[3])<<8 | uint16(h[4]), Body: body}
 	e.set("dir", dirName(dir))
 	e.set("cmd", strconv.Itoa(int(f.Cmd)))
@@ -280,6 +369,9 @@ func describeFrame(e *Event, dir byte, h [5]byte, body []byte) {
 		e.set("status", strconv.Itoa(int(st)))
 		e.set("status_name", st.String())
 		s += ": status " + strconv.Itoa(int(st)) + " " + st.String()
+		if m := statusMeaning[st]; m != "" {
+			s += " (" + m + ")"
+		}
 		if st == blynk.StatusInvalidToken {
 			e.Severity = SevError
 		} else if st != blynk.StatusSuccess {
@@ -296,8 +388,17 @@ func describeFrame(e *Event, dir byte, h [5]byte, body []byte) {
 	case f.Cmd.IsLogin():
 		e.set("body", "<auth token redacted>")
 		s += ": login with an auth token of " + strconv.Itoa(len(body)) + " characters (redacted)"
+		if reveal {
+			e.set("body", string(body))
+			s = strings.Replace(s, "(redacted)", "(shown: --unredacted)", 1)
+		}
+		if dir == '>' {
+			s += "; received, so the other end logs in to this device (a direct Bluetooth/BLE connection: the app is the client)"
+		}
 	case f.Cmd == blynk.CmdPing:
-		s += ": ping"
+		s += ": heartbeat ping (sent when nothing else was sent for a heartbeat period; the other end answers 200)"
+	case f.Cmd == blynk.CmdHardwareSync && len(body) == 0:
+		s += ": sync request: the server sends back the stored values of the pins (Blynk.syncAll / syncVirtual)"
 	case len(body) > 0:
 		rendered := strings.Join(Printable(renderBody(f)), " ")
 		e.set("body", rendered)
@@ -318,6 +419,12 @@ func renderBody(f blynk.Frame) string {
 			case blynk.OpVirtualRead:
 				return "virtual read request V" + op.Pin
 			case blynk.OpDigitalWrite:
+				switch vals {
+				case "0":
+					vals += " (LOW)"
+				case "1":
+					vals += " (HIGH)"
+				}
 				return "digital write pin " + op.Pin + " = " + vals
 			case blynk.OpDigitalRead:
 				return "digital read pin " + op.Pin
@@ -326,21 +433,88 @@ func renderBody(f blynk.Frame) string {
 			case blynk.OpAnalogRead:
 				return "analog read pin " + op.Pin
 			case blynk.OpPinMode:
-				return "pin modes " + strings.Join(blynk.Split(f.Body)[1:], " ")
+				return "pin modes from the app's widgets: " + pinModes(blynk.Split(f.Body)[1:])
 			}
 		}
 	case blynk.CmdInternal:
+		parts0 := blynk.Split(f.Body)
+		if len(parts0) == 1 {
+			switch parts0[0] {
+			case "acon":
+				return "the app connected (opened the project)"
+			case "adis":
+				return "the app disconnected"
+			case "rtc":
+				return "clock request"
+			}
+		}
 		if kvs, err := blynk.ParseKV(f.Body); err == nil && len(kvs) > 0 {
 			parts := make([]string, len(kvs))
 			for i, kv := range kvs {
 				parts[i] = kv.Key + "=" + kv.Value
+				if w := infoKeys[kv.Key]; w != "" {
+					parts[i] += " (" + w + ")"
+				}
 			}
-			return "info " + strings.Join(parts, " ")
+			return "info packet: " + strings.Join(parts, ", ")
 		}
+	case blynk.CmdNotify:
+		return "push notification: " + string(f.Body)
+	case blynk.CmdEmail:
+		return "e-mail: " + strings.Join(blynk.Split(f.Body), " / ")
+	case blynk.CmdTweet:
+		return "tweet: " + string(f.Body)
 	case blynk.CmdRedirect:
 		if host, port, err := blynk.ParseRedirect(f.Body); err == nil {
 			return "redirect to " + host + ":" + strconv.Itoa(port)
 		}
 	}
 	return strings.Join(blynk.Split(f.Body), " ")
+}
+
+// infoKeys: what the keys of the info packet (INTERNAL after login) say.
+var infoKeys = map[string]string{
+	"ver": "library version", "h-beat": "heartbeat period in seconds", "buff-in": "receive buffer size in bytes",
+	"dev": "board", "cpu": "processor", "con": "connection", "build": "firmware build date",
+	"tmpl": "template ID", "fw": "firmware version", "fw-type": "firmware type", "type": "device type",
+}
+
+// statusMeaning: the responses people ask about.
+var statusMeaning = map[blynk.Status]string{
+	blynk.StatusQuotaLimit:         "the server's message rate limit: the sketch sends too often",
+	blynk.StatusIllegalCommand:     "the server does not accept this command",
+	blynk.StatusNotAuthenticated:   "not logged in",
+	blynk.StatusNotAllowed:         "not allowed for this device",
+	blynk.StatusDeviceNotInNetwork: "the target device is offline",
+	blynk.StatusNoActiveDashboard:  "the project is not running in the app",
+	blynk.StatusInvalidToken:       "the server does not know this auth token",
+	blynk.StatusNtfInvalidBody:     "the notification text is empty or too long",
+	blynk.StatusNtfNotAuthorized:   "notifications are not set up: add the Notification widget / enable them in the app",
+	blynk.StatusNtfException:       "the notification could not be sent",
+	blynk.StatusTimeout:            "the server timed out",
+	blynk.StatusServerException:    "a server-side error",
+	blynk.StatusEnergyLimit:        "not enough energy in the app for this widget",
+}
+
+// pinModes renders "0 out 2 in" as "pin 0 output, pin 2 input".
+func pinModes(parts []string) string {
+	var out []string
+	for i := 0; i+1 < len(parts); i += 2 {
+		m := parts[i+1]
+		switch m {
+		case "out":
+			m = "output"
+		case "in":
+			m = "input"
+		case "pu":
+			m = "input with pull-up"
+		case "pd":
+			m = "input with pull-down"
+		}
+		out = append(out, "pin "+parts[i]+" "+m)
+	}
+	if len(out) == 0 {
+		return strings.Join(parts, " ")
+	}
+	return strings.Join(out, ", ")
 }

@@ -108,8 +108,8 @@ func quotePrefix(t string) int {
 		return i
 	case t[i] == ' ' || t[i] == '\t':
 		return i + 1
-	case t[i] == '[':
-		return i
+	case t[i] == '[' || t[i] == '*':
+		return i // ">[1234] text", ">*WM: text": a quote marker glued to the line
 	}
 	return 0
 }

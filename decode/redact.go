@@ -125,3 +125,27 @@ func allMasked(s string) bool {
 	}
 	return true
 }
+
+// maskWords masks, in raw[from:to], every run of token characters at least
+// min long: a frame echoed by the AT firmware holds the token without
+// anything to say where it starts.
+func maskWords(raw string, from, to, min int) string {
+	if from < 0 || to > len(raw) || from >= to {
+		return raw
+	}
+	b := []byte(raw)
+	run := 0
+	for i := from; i <= to; i++ {
+		if i < to && isTokenChar(b[i]) {
+			run++
+			continue
+		}
+		if run >= min {
+			for j := i - run; j < i; j++ {
+				b[j] = '*'
+			}
+		}
+		run = 0
+	}
+	return string(b)
+}

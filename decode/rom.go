@@ -83,6 +83,13 @@ func romLine(l *line, t string) (Event, bool) {
 		if k := strings.Index(t, "ets Jan"); k > 0 && strings.TrimSpace(t[:k]) != "" {
 			e.set("junk_before", strconv.Itoa(k))
 		}
+		if strings.Contains(t[strings.Index(t, "ets Jan"):], "ets_main.c") {
+			// "ets_main.c" run into the banner line (a paste joined them).
+			e.set("then", "ets-main")
+			e.Severity = SevError
+			e.Summary += ", then the ROM gave up (ets_main.c): no loadable image"
+			e.Detail += "\n\"ets_main.c\" after the banner: the ROM found no valid image in flash and halts until the next reset. Flash the firmware again: `blynkbridge flash FILE`."
+		}
 		return e, true
 	}
 	ev := func(kind Kind, sev Severity, msg, summary string) (Event, bool) {
