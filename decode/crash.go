@@ -585,7 +585,31 @@ func (d *Decoder) symbolize(c *crashBlock, e *Event, cause excCause) {
 	s := d.opts.ELF
 	var b strings.Builder
 	var skipped []string
+	// The ELF-match verdict, decided once before anything is named: an ELF
+	// that does not hold the crash's code would name the wrong functions,
+	// so a mismatched one names none (the summary, the diagnosis, JSON and
+	// the TUI all read Fields["elf"] and Frames).
 	outside, inCode := 0, 0
+	var outsideAddrs []string
+	epcOutside := false
+	if s != nil {
+		for _, cd := range cands {
+			if region(cd.addr) == "rom" {
+				continue
+			}
+			inCode++
+			if !s.InText(cd.addr) {
+				outside++
+				if len(outsideAddrs) < 4 {
+					outsideAddrs = append(outsideAddrs, cd.src+" "+hex8(cd.addr))
+				}
+				if cd.src == "epc1" {
+					epcOutside = true
+				}
+			}
+		}
+	}
+	mismatch := s != nil && (epcOutside || inCode > 2 && outside*2 > inCode)
 	for _, cd := range cands {
 		reg := region(cd.addr)
 		f := Frame{Source: cd.src, Addr: cd.addr, Where: cd.where, Region: reg}
@@ -597,9 +621,7 @@ func (d *Decoder) symbolize(c *crashBlock, e *Event, cause excCause) {
 			continue // ROM words on the stack cannot be checked; they are mostly stale
 		}
 		if s != nil {
-			inCode++
 			if !s.InText(cd.addr) {
-				outside++
 				if cd.src == "stack" {
 					skipped = append(skipped, hex8(cd.addr))
 					continue
@@ -608,8 +630,9 @@ func (d *Decoder) symbolize(c *crashBlock, e *Event, cause excCause) {
 				skipped = append(skipped, hex8(cd.addr))
 				continue
 			}
-			loc := s.Lookup(cd.addr)
-			f.Loc = loc.Frames
+			if !mismatch {
+				f.Loc = s.Lookup(cd.addr).Frames
+			}
 		}
 		e.Frames = append(e.Frames, f)
 		b.WriteString("\n  " + pad8(cd.src) + " " + hex8(cd.addr))
@@ -633,11 +656,14 @@ func (d *Decoder) symbolize(c *crashBlock, e *Event, cause excCause) {
 		return
 	}
 	e.set("elf", "ok")
-	if c.haveRegs && isCodeAddr(c.regs[0]) && region(c.regs[0]) != "rom" && !s.InText(c.regs[0]) || inCode > 2 && outside*2 > inCode {
+	if mismatch {
 		e.set("elf", "mismatch")
-		e.Detail += "\nWARNING: this ELF does not match the crash: " + strconv.Itoa(outside) + " of " + strconv.Itoa(inCode) +
-			" code addresses (epc1 " + hex8(c.regs[0]) + ") lie outside its code (" + s.TextRanges() + "). " +
-			"Use the ELF built from exactly the sketch that crashed; names below may be wrong."
+		e.Detail += "\nWARNING: the ELF given does not match this crash: " + strconv.Itoa(outside) + " of " + strconv.Itoa(inCode) +
+			" code addresses lie outside its code sections (" + s.TextRanges() + "): " + strings.Join(outsideAddrs, ", ")
+		if outside > len(outsideAddrs) {
+			e.Detail += ", ..."
+		}
+		e.Detail += ". No function names are given from it. Use the ELF built from exactly the sketch that crashed."
 	}
 	e.Detail += "\nBacktrace (dump order, top of stack first):" + b.String()
 	if len(skipped) > 0 {

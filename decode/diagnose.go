@@ -198,8 +198,11 @@ func (g *Diagnoser) feed(e *Event) {
 		g.crashes++
 		g.lastCrash = e.Fields["crash"]
 		fix := "blynkbridge decode LOG --elf SKETCH.ino.elf"
-		if e.Fields["elf"] == "ok" {
+		switch e.Fields["elf"] {
+		case "ok":
 			fix = "read the backtrace above: the first frames are where it happened"
+		case "mismatch":
+			fix = "the ELF given is not the one that crashed: rebuild (or export) the ELF of exactly the running sketch, then: blynkbridge decode LOG --elf SKETCH.ino.elf"
 		}
 		title := "the sketch crashed: " + e.Fields["crash"]
 		if g.crashes > 1 {

@@ -142,7 +142,8 @@ func (s *Symbolizer) textRanges() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s %s-%s", t.name, hex8(t.start), hex8(t.end))
+		// Inclusive bounds: the last code byte, not the end address.
+		fmt.Fprintf(&b, "%s %s-%s", t.name, hex8(t.start), hex8(t.end-1))
 	}
 	return b.String()
 }

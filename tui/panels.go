@@ -165,6 +165,10 @@ func crashScreen(width int, e *decode.Event) []string {
 	switch {
 	case len(e.Frames) == 0:
 		rows = append(rows, "No code addresses in this dump.")
+	case !decoded && e.Fields["elf"] == "mismatch":
+		rows = append(rows, "Addresses (not decoded: the --elf given does not match this crash, so it names nothing; see the warning below):")
+	case !decoded && e.Fields["elf"] == "ok":
+		rows = append(rows, "Addresses (the --elf given has no function at these addresses):")
 	case !decoded:
 		rows = append(rows, "Addresses (not decoded: start the monitor with --elf FW.elf, the ELF of the running sketch):")
 	default:
