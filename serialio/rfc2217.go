@@ -128,9 +128,7 @@ type RFC2217Port struct {
 	rxErr   error  // why the reader stopped
 	readTO  time.Duration
 	baud    int
-	negWill map[byte]bool // options we said WILL to
-	negDo   map[byte]bool // options we said DO to
-	refused map[byte]bool // options we refused once (no refusal loops)
+	neg     rfc2217.Negotiator
 	waiters map[byte]chan []byte
 	comPort chan struct{} // closed when the server agrees to COM-PORT-OPTION
 	comOnce sync.Once
@@ -161,19 +159,11 @@ func NewRFC2217(ctx context.Context, conn net.Conn, name string, baud int, opt R
 	}
 	p := &RFC2217Port{
 		name: name, conn: conn, opt: opt, readTO: NoTimeout,
-		negWill: map[byte]bool{}, negDo: map[byte]bool{}, refused: map[byte]bool{},
+		neg:     rfc2217.Negotiator{Local: []byte{rfc2217.OptBinary, rfc2217.OptSGA, rfc2217.OptComPort}, Remote: []byte{rfc2217.OptBinary, rfc2217.OptSGA}},
 		waiters: map[byte]chan []byte{}, comPort: make(chan struct{}),
 		dataCh: make(chan struct{}, 1), roomCh: make(chan struct{}, 1), done: make(chan struct{}),
 	}
-	var hello []byte
-	for _, o := range []byte{rfc2217.OptBinary, rfc2217.OptSGA, rfc2217.OptComPort} {
-		hello = rfc2217.AppendNeg(hello, rfc2217.WILL, o)
-		p.negWill[o] = true
-	}
-	for _, o := range []byte{rfc2217.OptBinary, rfc2217.OptSGA} {
-		hello = rfc2217.AppendNeg(hello, rfc2217.DO, o)
-		p.negDo[o] = true
-	}
+	hello := p.neg.Hello()
 	go p.reader()
 	fail := func(err error) (*RFC2217Port, error) {
 		p.Close()
@@ -359,46 +349,15 @@ func (p *RFC2217Port) deliver(d []byte) {
 }
 
 // negotiate answers the server's option requests: BINARY, SGA and
-// COM-PORT-OPTION are accepted, everything else refused once.
+// COM-PORT-OPTION are accepted, everything else refused once. The
+// server's DO COM-PORT-OPTION is the agreement NewRFC2217 waits for.
 func (p *RFC2217Port) negotiate(verb, opt byte) {
-	var out []byte
 	p.mu.Lock()
-	switch verb {
-	case rfc2217.DO:
-		if opt == rfc2217.OptBinary || opt == rfc2217.OptSGA || opt == rfc2217.OptComPort {
-			if !p.negWill[opt] {
-				p.negWill[opt] = true
-				out = rfc2217.AppendNeg(out, rfc2217.WILL, opt)
-			}
-			if opt == rfc2217.OptComPort {
-				p.comOnce.Do(func() { close(p.comPort) })
-			}
-		} else if !p.refused[opt] {
-			p.refused[opt] = true
-			out = rfc2217.AppendNeg(out, rfc2217.WONT, opt)
-		}
-	case rfc2217.DONT:
-		if p.negWill[opt] {
-			p.negWill[opt] = false
-			out = rfc2217.AppendNeg(out, rfc2217.WONT, opt)
-		}
-	case rfc2217.WILL:
-		if opt == rfc2217.OptBinary || opt == rfc2217.OptSGA {
-			if !p.negDo[opt] {
-				p.negDo[opt] = true
-				out = rfc2217.AppendNeg(out, rfc2217.DO, opt)
-			}
-		} else if !p.refused[opt] {
-			p.refused[opt] = true
-			out = rfc2217.AppendNeg(out, rfc2217.DONT, opt)
-		}
-	case rfc2217.WONT:
-		if p.negDo[opt] {
-			p.negDo[opt] = false
-			out = rfc2217.AppendNeg(out, rfc2217.DONT, opt)
-		}
-	}
+	out := p.neg.Answer(verb, opt)
 	p.mu.Unlock()
+	if verb == rfc2217.DO && opt == rfc2217.OptComPort {
+		p.comOnce.Do(func() { close(p.comPort) })
+	}
 	if out != nil {
 		_ = p.send(out)
 	}

@@ -47,8 +47,17 @@ func runDecode(c *cli.Context) error {
 	}
 	name := c.Args().First()
 	var in io.Reader
-	switch name {
-	case "", "-":
+	// decode BOARD reads a running daemon's raw log of that board
+	// (daemon_hooks.go); a file of that name wins.
+	fromDaemon, viaDaemon, err := daemonDecodeInput(c.Context, name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case viaDaemon:
+		defer fromDaemon.Close()
+		in = fromDaemon
+	case name == "" || name == "-":
 		if name == "" {
 			if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 				return bberr.New(bberr.Usage, "blynkbridge decode LOG.txt [--elf FW.elf], or pipe a log into: blynkbridge decode -", "no log given")

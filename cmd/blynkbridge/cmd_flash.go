@@ -121,18 +121,19 @@ func flashOpen(c *cli.Context, opts flash.Options, secrets ...string) (*flashSes
 			fmt.Fprintf(c.App.ErrWriter, "warning: --unredacted: the trace %s holds the auth token and WiFi password; do not attach it to a bug report\n", p)
 		}
 	}
-	pi, err := serialio.Resolve(c.String("port"))
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	path := pi.Path
 	opts.NoStub = c.Bool("no-stub")
 	opts.FlashBaud = c.Int("baud-flash")
-	if opts.FlashBaud == 0 {
-		opts.FlashBaud = max(flash.MaxFlashBaud(pi.Chip), s.baud)
+	// A running daemon that owns the board lends it (daemon_hooks.go).
+	port, viaDaemon, err := daemonLendPort(c.Context, c.String("port"), s.baud, &opts)
+	if !viaDaemon && err == nil {
+		var pi serialio.PortInfo
+		if pi, err = serialio.Resolve(c.String("port")); err == nil {
+			if opts.FlashBaud == 0 {
+				opts.FlashBaud = max(flash.MaxFlashBaud(pi.Chip), s.baud)
+			}
+			port, err = serialio.Open(c.Context, pi.Path, s.baud)
+		}
 	}
-	port, err := serialio.Open(c.Context, path, s.baud)
 	if err != nil {
 		s.close()
 		return nil, err

@@ -68,6 +68,9 @@ func stdoutIsTerminal(c *cli.Context) bool {
 // call gets that port. After an unplug it waits for the same board by
 // identity (the node may come back under another name) and opens it again.
 func monitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, error) {
+	if open, ok, err := daemonMonitorOpener(ctx, spec, baud); ok || err != nil {
+		return open, err // a running daemon owns the board: attach to it
+	}
 	info, err := serialio.Resolve(spec)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ func init() {
 				return l.WriteJSON(c.App.Writer)
 			}
 			l.WriteTable(c.App.Writer)
+			daemonPortsNote(c.Context, c.App.Writer)
 			return nil
 		},
 	})

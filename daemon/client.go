@@ -1,0 +1,259 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/serialio"
+)
+
+// Client talks to a running daemon over its control socket. Commands use
+// it to go through the daemon when one runs (monitor attaches, flash
+// borrows the port, status and ports read its view) and work as before
+// when none does.
+type Client struct {
+	Socket string
+	hc     *http.Client
+}
+
+// ErrNoDaemon means no daemon answers on the socket.
+var ErrNoDaemon = errors.New("no blynkbridge daemon is running")
+
+// Connect returns a client if a daemon answers on socket ("" =
+// DefaultSocket()), and ErrNoDaemon at once if none does. Setting
+// BLYNKBRIDGE_NO_DAEMON=1 makes commands ignore a running daemon.
+func Connect(ctx context.Context, socket string) (*Client, error) {
+	if socket == "" {
+		if os.Getenv("BLYNKBRIDGE_NO_DAEMON") == "1" {
+			return nil, ErrNoDaemon
+		}
+		socket = DefaultSocket()
+	}
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.DialContext(ctx, "unix", socket)
+	if err != nil {
+		return nil, ErrNoDaemon
+	}
+	c.Close()
+	cl := &Client{Socket: socket}
+	cl.hc = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", socket)
+		},
+	}}
+	return cl, nil
+}
+
+func (c *Client) url(path string) string { return "http://blynkbridge" + path }
+
+// get decodes GET path into v.
+func (c *Client) get(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(path), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.connErr(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return readError(resp)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v)
+}
+
+func (c *Client) connErr(err error) error {
+	return bberr.Wrap(err, bberr.Failure, "check that the daemon runs (systemctl status blynkbridge)", "talking to the daemon at %s", c.Socket)
+}
+
+// readError turns an error response into a *bberr.Error with the
+// daemon's message, hint and exit code.
+func readError(resp *http.Response) error {
+	var eb ErrorBody
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if json.Unmarshal(body, &eb) != nil || eb.Error == "" {
+		eb.Error = fmt.Sprintf("daemon answered %s", resp.Status)
+	}
+	code := bberr.Code(eb.Code)
+	if code == 0 {
+		switch resp.StatusCode {
+		case http.StatusConflict:
+			code = bberr.PortBusy
+		case http.StatusServiceUnavailable:
+			code = bberr.Unplugged
+		case http.StatusNotFound:
+			code = bberr.PortNotFound
+		default:
+			code = bberr.Failure
+		}
+	}
+	var sentinel error
+	switch code {
+	case bberr.PortBusy:
+		sentinel = serialio.ErrBusy
+	case bberr.Unplugged:
+		sentinel = serialio.ErrUnplugged
+	case bberr.PortNotFound:
+		sentinel = serialio.ErrNotFound
+	}
+	return &bberr.Error{Code: code, Msg: "daemon: " + eb.Error, Hint: eb.Hint, Err: sentinel}
+}
+
+// Version asks the daemon who it is.
+func (c *Client) Version(ctx context.Context) (VersionBody, error) {
+	var v VersionBody
+	return v, c.get(ctx, "/v1/version", &v)
+}
+
+// Boards lists the daemon's boards.
+func (c *Client) Boards(ctx context.Context) ([]BoardStatus, error) {
+	var l ListBody
+	if err := c.get(ctx, "/v1/boards", &l); err != nil {
+		return nil, err
+	}
+	return l.Boards, nil
+}
+
+// FindBoard picks the board a --port spec means: "auto" (or "") is the one
+// board when there is one; otherwise the spec is a board name, the spec a
+// board was configured with, the path it has open, or a spec that
+// resolves to that path or identity. ok is false when no board matches
+// (the command then opens the port itself, as without a daemon).
+func (c *Client) FindBoard(ctx context.Context, spec string) (BoardStatus, bool, error) {
+	boards, err := c.Boards(ctx)
+	if err != nil {
+		return BoardStatus{}, false, err
+	}
+	return MatchBoard(boards, spec)
+}
+
+// MatchBoard is FindBoard over a listing.
+func MatchBoard(boards []BoardStatus, spec string) (BoardStatus, bool, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" || strings.EqualFold(spec, serialio.AutoSpec) {
+		switch len(boards) {
+		case 0:
+			return BoardStatus{}, false, nil
+		case 1:
+			return boards[0], true, nil
+		}
+		names := make([]string, len(boards))
+		for i, b := range boards {
+			names[i] = b.Name
+		}
+		return BoardStatus{}, false, &bberr.Error{Code: bberr.PortNotFound, Err: serialio.ErrAmbiguous,
+			Msg:  fmt.Sprintf("the daemon has %d boards (%s)", len(boards), strings.Join(names, ", ")),
+			Hint: fmt.Sprintf("choose one: --port %s", names[0])}
+	}
+	for _, b := range boards {
+		if spec == b.Name || spec == b.Port || (b.Path != "" && spec == b.Path) {
+			return b, true, nil
+		}
+	}
+	if serialio.IsRFC2217(spec) {
+		return BoardStatus{}, false, nil
+	}
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		return p
+	}
+	info, err := serialio.Resolve(spec)
+	if err != nil {
+		return BoardStatus{}, false, nil
+	}
+	for _, b := range boards {
+		if info.Identity.String() == b.Port || real(info.Path) == real(b.Port) || (b.Path != "" && real(info.Path) == real(b.Path)) {
+			return b, true, nil
+		}
+	}
+	return BoardStatus{}, false, nil
+}
+
+// Attach opens a shared view of the board as a serial port: every byte the
+// board prints (from now on), writes reaching the board while this client
+// holds the keyboard (the first attached does), DTR/RTS reset patterns
+// played by the daemon. A monitor runs on it unchanged.
+func (c *Client) Attach(ctx context.Context, board string, baud int) (*serialio.RFC2217Port, error) {
+	return c.upgrade(ctx, http.MethodGet, "/v1/boards/"+url.PathEscape(board)+"/attach", board, baud)
+}
+
+// Lend borrows the board's port for what ("flash"): the daemon pauses its
+// capture and relay for the board, journals the loan, and resumes when the
+// returned port is closed (or this process dies). With resetAfter the
+// daemon then resets the board into its sketch itself, reading the boot
+// banner at the ROM's rate (a flasher leaves the board in its loader).
+func (c *Client) Lend(ctx context.Context, board, what string, baud int, resetAfter bool) (*serialio.RFC2217Port, error) {
+	q := "?what=" + url.QueryEscape(what)
+	if resetAfter {
+		q += "&after=reset"
+	}
+	return c.upgrade(ctx, http.MethodPost, "/v1/boards/"+url.PathEscape(board)+"/lend"+q, board, baud)
+}
+
+func (c *Client) upgrade(ctx context.Context, method, path, board string, baud int) (*serialio.RFC2217Port, error) {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	conn, err := d.DialContext(ctx, "unix", c.Socket)
+	if err != nil {
+		return nil, c.connErr(err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	req := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: blynkbridge\r\nConnection: Upgrade\r\nUpgrade: rfc2217\r\nContent-Length: 0\r\n\r\n", method, path)
+	if _, err := io.WriteString(conn, req); err != nil {
+		conn.Close()
+		return nil, c.connErr(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		conn.Close()
+		return nil, c.connErr(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer conn.Close()
+		return nil, readError(resp)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return serialio.NewRFC2217(ctx, &bufConn{Conn: conn, r: br}, "daemon:"+board, baud, serialio.RFC2217Options{Timeout: 5 * time.Second})
+}
+
+// Events streams the board's journal records as they happen (NDJSON, the
+// first line the board's status).
+func (c *Client) Events(ctx context.Context, board string) (io.ReadCloser, error) {
+	return c.stream(ctx, "/v1/boards/"+url.PathEscape(board)+"/events")
+}
+
+// Log returns the board's current raw log (tokens masked).
+func (c *Client) Log(ctx context.Context, board string) (io.ReadCloser, error) {
+	return c.stream(ctx, "/v1/boards/"+url.PathEscape(board)+"/log")
+}
+
+func (c *Client) stream(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(path), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.connErr(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, readError(resp)
+	}
+	return resp.Body, nil
+}
