@@ -82,9 +82,9 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 	}
 	level := slog.LevelInfo
 	if c.Bool("json") {
-		cfg.Logger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("v", 1)
+		cfg.Logger = slog.New(slog.NewJSONHandler(c.App.Writer, &slog.HandlerOptions{Level: level})).With("v", 1)
 	} else {
-		cfg.Logger = slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
+		cfg.Logger = slog.New(slog.NewTextHandler(c.App.Writer, &slog.HandlerOptions{Level: level}))
 	}
 	for _, s := range nonEmpty(c.StringSlice("rfc2217-allow")) {
 		p, err := netip.ParsePrefix(s)
