@@ -11,10 +11,9 @@ import (
 // from, and so they are never mistaken for library lines: the Diagnoser
 // raises nothing on them, whatever they say.
 
-// appRule recognises one family of lines. Exactly one of prefix, re is set.
+// appRule recognises one family of lines by a regular expression.
 type appRule struct {
 	source  string // who prints it
-	prefix  string // the line starts with this
 	re      *regexp.Regexp
 	summary string // "{}" is the rest of the line (or the regexp's first group)
 	detail  string

@@ -49,7 +49,6 @@ type Diagnoser struct {
 	lastMs       int64 // latest device millis in this boot
 	uptimes      []int64
 	reboots      int // restarts the board made on its own (host-caused ones are not counted)
-	loopCrashes  int // of the restarts in uptimes, those that followed a crash dump
 	crashFlags   []bool
 	hwWDT        int
 	crashes      int
