@@ -31,29 +31,60 @@ type Client struct {
 // ErrNoDaemon means no daemon answers on the socket.
 var ErrNoDaemon = errors.New("no blynkbridge daemon is running")
 
-// Connect returns a client if a daemon answers on socket ("" =
-// DefaultSocket()), and ErrNoDaemon at once if none does. Setting
+// ErrNotYours means a daemon's socket exists but this user may not use
+// it (mode 0600: the daemon runs as another user, e.g. under systemd).
+var ErrNotYours = errors.New("a blynkbridge daemon runs, but its socket belongs to another user")
+
+// SocketCandidates are where clients look for a daemon, in order:
+// $BLYNKBRIDGE_DAEMON_SOCKET alone when set; else the user's own daemon
+// ($XDG_RUNTIME_DIR/blynkbridge/daemon.sock), then the system service's
+// (/run/blynkbridge/daemon.sock).
+func SocketCandidates() []string {
+	if p := os.Getenv("BLYNKBRIDGE_DAEMON_SOCKET"); p != "" {
+		return []string{p}
+	}
+	var out []string
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		out = append(out, filepath.Join(dir, "blynkbridge", "daemon.sock"))
+	}
+	return append(out, SystemSocket)
+}
+
+// SystemSocket is the socket of the systemd service (RuntimeDirectory).
+const SystemSocket = "/run/blynkbridge/daemon.sock"
+
+// Connect returns a client if a daemon answers on socket ("" = the first
+// of SocketCandidates that answers), ErrNoDaemon at once if none does, or
+// ErrNotYours when the only one found refuses this user. Setting
 // BLYNKBRIDGE_NO_DAEMON=1 makes commands ignore a running daemon.
 func Connect(ctx context.Context, socket string) (*Client, error) {
+	cands := []string{socket}
 	if socket == "" {
 		if os.Getenv("BLYNKBRIDGE_NO_DAEMON") == "1" {
 			return nil, ErrNoDaemon
 		}
-		socket = DefaultSocket()
+		cands = SocketCandidates()
 	}
 	d := net.Dialer{Timeout: time.Second}
-	c, err := d.DialContext(ctx, "unix", socket)
-	if err != nil {
-		return nil, ErrNoDaemon
+	err := ErrNoDaemon
+	for _, path := range cands {
+		c, derr := d.DialContext(ctx, "unix", path)
+		if derr != nil {
+			if errors.Is(derr, os.ErrPermission) {
+				err = fmt.Errorf("%w (%s)", ErrNotYours, path)
+			}
+			continue
+		}
+		c.Close()
+		cl := &Client{Socket: path}
+		cl.hc = &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, "unix", path)
+			},
+		}}
+		return cl, nil
 	}
-	c.Close()
-	cl := &Client{Socket: socket}
-	cl.hc = &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "unix", socket)
-		},
-	}}
-	return cl, nil
+	return nil, err
 }
 
 func (c *Client) url(path string) string { return "http://blynkbridge" + path }

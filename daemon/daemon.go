@@ -175,7 +175,7 @@ func DefaultSocket() string {
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
 		return filepath.Join(dir, "blynkbridge", "daemon.sock")
 	}
-	return "/run/blynkbridge/daemon.sock"
+	return SystemSocket
 }
 
 // DefaultLogDir is $STATE_DIRECTORY (systemd), else

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/decode"
@@ -35,11 +36,11 @@ type BoardStatus struct {
 	Rate      float64 `json:"bytes_per_second"`
 	Gaps      int     `json:"gaps"` // unplug/replug gaps
 
-	Blynk    string           `json:"blynk,omitempty"` // connecting, ready, invalid token ...
-	BootedAt string           `json:"booted_at,omitempty"`
-	UptimeS  float64          `json:"uptime_s,omitempty"`
-	Crash    *decode.Event    `json:"last_crash,omitempty"`
-	Problems []decode.Problem `json:"problems"` // the live diagnosis
+	Blynk    string          `json:"blynk,omitempty"` // connecting, ready, invalid token ...
+	BootedAt string          `json:"booted_at,omitempty"`
+	UptimeS  float64         `json:"uptime_s,omitempty"`
+	Crash    json.RawMessage `json:"last_crash,omitempty"` // decode's v1 event
+	Problems []Problem       `json:"problems"`             // the live diagnosis
 
 	Relay      *relay.Stats `json:"relay,omitempty"`
 	RelayError string       `json:"relay_error,omitempty"`
@@ -60,15 +61,15 @@ func (b *Board) Status() BoardStatus {
 	s := BoardStatus{
 		Name: b.cfg.Name, Port: b.cfg.Port, Connected: st.Connected, LentTo: b.lentTo,
 		Baud: st.Baud, BytesIn: st.BytesIn, BytesLog: b.bytesLogged.Load(), Rate: st.Rate, Gaps: st.Gaps,
-		Blynk: string(b.state.Blynk), Crash: b.state.Crash, Problems: b.problems,
+		Blynk: string(b.state.Blynk), Problems: problemsOf(b.problems),
 		RFC2217: b.rfcAddr, RFC2217Clients: b.rfcClients, Attached: b.attached,
 		RawLog: b.rawFile.Health(), Journal: b.jrFile.Health(),
 	}
 	if st.Connected {
 		s.Path = st.Port
 	}
-	if s.Problems == nil {
-		s.Problems = []decode.Problem{}
+	if b.state.Crash != nil {
+		s.Crash, _ = json.Marshal(b.state.Crash)
 	}
 	if !b.state.BootedAt.IsZero() {
 		s.BootedAt = b.state.BootedAt.UTC().Format(time.RFC3339Nano)
@@ -117,4 +118,32 @@ func (b *Board) stateLocked(st monitor.Status, relayOnline bool) string {
 		return StateRelaying
 	}
 	return StateUnknown
+}
+
+// Problem is one diagnosis entry as the API carries it: decode's v1
+// problem schema (decode.Problem marshals to it; this type reads it back
+// on the client side).
+type Problem struct {
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"`
+	Title       string   `json:"title"`
+	Explanation string   `json:"explanation"`
+	Fix         string   `json:"fix"`
+	More        []string `json:"more,omitempty"`
+	Certainty   string   `json:"certainty,omitempty"`
+	Count       int      `json:"count"`
+	First       string   `json:"first,omitempty"`
+	Last        string   `json:"last,omitempty"`
+	Evidence    string   `json:"evidence"`
+}
+
+func problemsOf(ps []decode.Problem) []Problem {
+	out := make([]Problem, 0, len(ps))
+	for _, p := range ps {
+		var v Problem
+		if b, err := json.Marshal(p); err == nil && json.Unmarshal(b, &v) == nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -40,8 +41,11 @@ func runStatus(c *cli.Context) error {
 		return bberr.New(bberr.Usage, "run blynkbridge status with no arguments", "status takes no arguments, got %q", c.Args().First())
 	}
 	cl, err := daemon.Connect(c.Context, "")
+	if errors.Is(err, daemon.ErrNotYours) {
+		return bberr.Wrap(err, bberr.Permission, "run it as the daemon's user (sudo blynkbridge status), or run the daemon as yourself", "cannot talk to the daemon")
+	}
 	if err != nil {
-		return bberr.New(bberr.NoResponse, daemonHint(), "no blynkbridge daemon is running (no answer on %s)", daemon.DefaultSocket())
+		return bberr.New(bberr.NoResponse, daemonHint(), "no blynkbridge daemon is running (looked for %s)", strings.Join(daemon.SocketCandidates(), ", "))
 	}
 	v, err := cl.Version(c.Context)
 	if err != nil {

@@ -61,11 +61,14 @@ type System struct {
 	ListPorts func() ([]serialio.PortInfo, error)
 	// ConfigPath is the profiles file to check ("" = skip).
 	ConfigPath string
+	// Daemon, if set, asks a running blynkbridge daemon for its view
+	// (daemon.go).
+	Daemon func() DaemonView
 }
 
 // Real describes the running system.
 func Real() System {
-	s := System{GOOS: runtime.GOOS, Root: "/", UID: os.Getuid(), Owner: statOwner, GroupName: groupName, Baud74880: try74880, ListPorts: serialio.List}
+	s := System{GOOS: runtime.GOOS, Root: "/", UID: os.Getuid(), Owner: statOwner, GroupName: groupName, Baud74880: try74880, ListPorts: serialio.List, Daemon: askDaemon}
 	if u, err := user.Current(); err == nil {
 		s.Username = u.Username
 	}
@@ -102,6 +105,9 @@ func Run(s System) []Finding {
 	out = append(out, s.check74880())
 	if s.ConfigPath != "" {
 		out = append(out, checkProfiles(s.ConfigPath))
+	}
+	if s.Daemon != nil {
+		out = append(out, checkDaemon(s.Daemon())...)
 	}
 	return out
 }
