@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/decode"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/monitor"
 )
 
@@ -86,7 +86,7 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 	defer cancel()
 	// The flash runs beside the consumer loop, so its progress and the
 	// monitor's notes interleave as they happen: one lock for the writer.
-	w = &syncWriter{w: w}
+	w = safeio.NewSyncWriter(w) // the consumer loop and the flash both write
 	say := func(format string, args ...any) { fmt.Fprintf(w, "demo: "+format+"\n", args...) }
 
 	d, err := Start(opts)
@@ -153,18 +153,6 @@ func RunPlain(ctx context.Context, w io.Writer, opts Options, timeout time.Durat
 			}
 		}
 	}
-}
-
-// syncWriter serialises writes from the consumer loop and the flash.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func diagnoseAndPlan(w io.Writer, d *Demo, tr *monitor.Tracker, say func(string, ...any)) (*Fix, error) {

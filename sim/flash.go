@@ -2,10 +2,15 @@ package sim
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
 // Flash geometry of the D1 mini's 4 MB SPI NOR chip (Winbond W25Q32 class).
@@ -35,15 +40,14 @@ func newFlash(init []byte, file string) (*norFlash, error) {
 func newFlashSize(n int, init []byte, file string) (*norFlash, error) {
 	f := &norFlash{data: bytes.Repeat([]byte{0xFF}, n), file: file}
 	if file != "" {
-		b, err := os.ReadFile(file)
+		// A regular file of at most the flash's size: a FIFO or a device
+		// as --flash is refused, never read for ever.
+		b, err := safeio.ReadFile(context.Background(), file, safeio.Kind{Name: "flash file", Max: int64(n)})
 		switch {
 		case err == nil:
-			if len(b) > n {
-				return nil, fmt.Errorf("flash file %s is %d bytes, larger than the 4 MiB flash", file, len(b))
-			}
 			copy(f.data, b)
 			return f, nil
-		case !os.IsNotExist(err):
+		case !errors.Is(err, fs.ErrNotExist):
 			return nil, err
 		}
 		f.dirty = true // a new file: write it out at the first sync

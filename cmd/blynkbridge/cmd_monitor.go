@@ -15,6 +15,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/monitor"
 	"github.com/blynkbridge/blynkbridge/serialio"
 	"github.com/blynkbridge/blynkbridge/tui"
@@ -194,9 +195,10 @@ func printItems(ctx context.Context, w io.Writer, eng *monitor.Engine, asJSON bo
 // monitorImage reads --image and picks its offset: 0x0 for the Arduino
 // layout (eboot + sketch), 0x1000 for a sketch image alone, 0x0 otherwise.
 func monitorImage(path, offset string) ([]byte, uint32, error) {
-	img, err := os.ReadFile(path)
+	// A regular file of at most 16 MiB: never blocks, so no context.
+	img, err := safeio.ReadFile(context.Background(), path, safeio.Image)
 	if err != nil {
-		return nil, 0, bberr.Wrap(err, bberr.BadInput, "check the --image path", "reading %s", path)
+		return nil, 0, err
 	}
 	if offset != "" {
 		var off uint32

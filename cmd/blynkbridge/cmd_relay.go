@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/relay"
 	"github.com/blynkbridge/blynkbridge/serialio"
 	"github.com/blynkbridge/blynkbridge/tui"
@@ -119,9 +120,9 @@ func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
 	}
 	rf.opts.TLS = mode
 	if f := c.String("ca"); f != "" {
-		b, err := os.ReadFile(f)
+		b, err := safeio.ReadFile(c.Context, f, safeio.Cert)
 		if err != nil {
-			return nil, bberr.Wrap(err, bberr.BadInput, "give the PEM file of the server's CA", "cannot read --ca")
+			return nil, err
 		}
 		if b == nil {
 			b = []byte{} // given but empty: refused, never "system CAs"
@@ -223,7 +224,7 @@ func relayAction(c *cli.Context) error {
 		}
 		rf.opts.Boards = append(rf.opts.Boards, relay.Board{Name: spec, Open: open, Baud: c.Int("baud")})
 	}
-	out := &relayWriter{w: c.App.Writer}
+	out := safeio.NewSyncWriter(c.App.Writer) // written from the sessions' goroutines
 	level := slog.LevelInfo
 	if c.Bool("verbose") {
 		level = slog.LevelDebug
@@ -313,16 +314,4 @@ func logStats(l *slog.Logger, stats []relay.Stats, asJSON bool) {
 func relayIsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// relayWriter serialises writes from the sessions' goroutines.
-type relayWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *relayWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,34 +1,30 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/tls"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"os"
 	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/blynk/blynktest"
-	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
+
+// tokenListFile is a server's token file: one token a line, up to 2000.
+var tokenListFile = safeio.Kind{Name: "token file", Max: 64 << 10}
 
 func init() {
 	register(&cli.Command{
 		Name:      "server",
 		Usage:     "run a small local Blynk server for tests, the demo and desk work",
-		UsageText: "blynkbridge server [--listen 127.0.0.1:9443] [--tls | --no-tls] [--cert F --key F] [--token T ... | --token-file F] [--json]",
+		UsageText: "blynkbridge server [--listen 127.0.0.1:9443] [--tls | --no-tls] [--cert F --key F] [--token-file F] [--json]",
 		Description: "Speaks the Blynk hardware protocol over TLS (default) or plain TCP: answers logins\n" +
 			"(200, or 9 for a token not in the list), the info packet, PING and HARDWARE_SYNC, and\n" +
 			"logs every frame. Without --cert/--key it issues a certificate from a fresh local CA\n" +
 			"for the --name host names and prints its SHA-1 fingerprint in the form a sketch pins.\n" +
-			"Not a blynk-server replacement: no apps, no projects. Stops on Ctrl-C.",
+			"Not a blynk-server replacement: no apps, no projects. Stops on Ctrl-C.\n" +
+			"Tokens come from --token-file (one a line) or $BLYNKBRIDGE_TOKEN; --token works\n" +
+			"but leaves the token in shell history and in ps.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9443", Usage: "address to listen on"},
 			&cli.BoolFlag{Name: "tls", Value: true, Usage: "speak TLS (the ESP8266 _SSL sketches' side)"},
@@ -36,7 +32,7 @@ func init() {
 			&cli.StringFlag{Name: "cert", Usage: "server certificate chain (PEM)"},
 			&cli.StringFlag{Name: "key", Usage: "private key for --cert (PEM)"},
 			&cli.StringSliceFlag{Name: "name", Value: cli.NewStringSlice("localhost"), Usage: "host names for the generated certificate (the first is its CN)"},
-			&cli.StringSliceFlag{Name: "token", Usage: "auth token to accept (repeatable)"},
+			&cli.StringSliceFlag{Name: "token", EnvVars: []string{"BLYNKBRIDGE_TOKEN"}, Usage: "auth token to accept (repeatable; visible in shell history and ps: prefer --token-file)"},
 			&cli.StringFlag{Name: "token-file", Usage: "file with one token per line (# comments)"},
 			&cli.BoolFlag{Name: "echo", Usage: "send every virtual pin write back to the device"},
 			&cli.BoolFlag{Name: "json", Usage: "print the frame log as JSON lines"},
@@ -46,70 +42,27 @@ func init() {
 }
 
 func serverAction(c *cli.Context) error {
-	tokens, err := serverTokens(c)
-	if err != nil {
+	o := blynktest.ServeOptions{Addr: c.String("listen"), TLS: c.Bool("tls") && !c.Bool("no-tls"),
+		Names: c.StringSlice("name"), Echo: c.Bool("echo"), JSON: c.Bool("json")}
+	var err error
+	if o.Tokens, err = serverTokens(c); err != nil {
 		return err
 	}
-	opts := blynktest.Options{Addr: c.String("listen"), Tokens: tokens, Echo: c.Bool("echo")}
-	useTLS := c.Bool("tls") && !c.Bool("no-tls")
-	if c.IsSet("cert") || c.IsSet("key") {
-		if !useTLS {
-			return bberr.New(bberr.Usage, "drop --no-tls, or drop --cert/--key", "--cert/--key given with --no-tls")
+	if p := c.String("cert"); p != "" {
+		if o.CertPEM, err = safeio.ReadFile(c.Context, p, safeio.Cert); err != nil {
+			return err
 		}
-		pair, err := tls.LoadX509KeyPair(c.String("cert"), c.String("key"))
-		if err != nil {
-			return bberr.Wrap(err, bberr.BadInput, "give a PEM certificate and its matching private key", "cannot load --cert/--key")
-		}
-		opts.TLS = &pair
-	} else if useTLS {
-		var ips []net.IP
-		if h, _, err := net.SplitHostPort(opts.Addr); err == nil {
-			if ip := net.ParseIP(h); ip != nil && !ip.IsUnspecified() {
-				ips = append(ips, ip)
-			}
-		}
-		issued, err := blynktest.NewCert(c.StringSlice("name"), ips)
-		if err != nil {
-			return bberr.Wrap(err, bberr.Failure, "", "cannot generate a certificate")
-		}
-		opts.TLS = &issued.TLS
 	}
-	out := &lockedWriter{w: c.App.Writer}
-	if c.Bool("json") {
-		opts.JSONLog = out
-	} else {
-		opts.OnRecord = func(r blynktest.Record) { fmt.Fprintln(out, formatRecord(r)) }
-	}
-	srv, err := blynktest.Start(opts)
-	if err != nil {
-		return bberr.Wrap(err, bberr.Network, "pick a free port with --listen, or stop what is using it", "cannot listen on %s", opts.Addr)
-	}
-	defer srv.Close()
-	mode := "plain TCP"
-	if srv.TLS() {
-		mode = "TLS"
-	}
-	if c.Bool("json") {
-		start := map[string]any{"v": 1, "event": "listening", "addr": srv.Addr(), "tls": srv.TLS(), "tokens": len(tokens)}
-		if fp := srv.Fingerprint(); fp != "" {
-			start["fingerprint"] = fp
-			start["names"] = srv.Leaf().DNSNames
+	if p := c.String("key"); p != "" {
+		if o.KeyPEM, err = safeio.ReadFile(c.Context, p, safeio.Cert); err != nil {
+			return err
 		}
-		b, _ := json.Marshal(start)
-		fmt.Fprintln(out, string(b))
-	} else {
-		fmt.Fprintf(out, "listening on %s (%s), %d token(s) accepted\n", srv.Addr(), mode, len(tokens))
-		if fp := srv.Fingerprint(); fp != "" {
-			leaf := srv.Leaf()
-			fmt.Fprintf(out, "certificate: CN=%s, names: %s\n", leaf.Subject.CommonName, strings.Join(leaf.DNSNames, ", "))
-			fmt.Fprintf(out, "fingerprint: %s\n", fp)
-		}
-		fmt.Fprintln(out, "press Ctrl-C to stop")
 	}
-	<-c.Context.Done()
-	return nil
+	return blynktest.Serve(c.Context, o, c.App.Writer)
 }
 
+// serverTokens gathers --token values (warning when typed on the command
+// line) and --token-file's tokens.
 func serverTokens(c *cli.Context) ([]blynk.Token, error) {
 	var toks []blynk.Token
 	for _, s := range c.StringSlice("token") {
@@ -117,52 +70,19 @@ func serverTokens(c *cli.Context) ([]blynk.Token, error) {
 			toks = append(toks, blynk.NewToken(s))
 		}
 	}
-	if f := c.String("token-file"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, bberr.Wrap(err, bberr.BadInput, "check the --token-file path", "cannot read token file")
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line != "" && !strings.HasPrefix(line, "#") {
-				toks = append(toks, blynk.NewToken(line))
-			}
-		}
+	if len(toks) > 0 {
+		warnTokenFlag(c, "token")
 	}
-	if len(toks) == 0 {
-		return nil, bberr.New(bberr.Usage, "give --token T (repeatable) or --token-file F", "no auth token to accept")
+	if f := c.String("token-file"); f != "" {
+		b, err := safeio.ReadFile(c.Context, f, tokenListFile)
+		if err != nil {
+			return nil, err
+		}
+		more, err := blynktest.ParseTokens(f, b)
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, more...)
 	}
 	return toks, nil
-}
-
-// formatRecord is the human line for one server record.
-func formatRecord(r blynktest.Record) string {
-	ts := r.Time.Format("15:04:05.000")
-	switch r.Event {
-	case blynktest.EventFrame:
-		arrow := "<-"
-		if r.Dir == blynktest.Out {
-			arrow = "->"
-		}
-		return fmt.Sprintf("%s #%d %s %s", ts, r.Conn, arrow, r.Frame)
-	case blynktest.EventSkipped:
-		return fmt.Sprintf("%s #%d skipped %d garbage byte(s)", ts, r.Conn, r.Skipped)
-	case blynktest.EventConnect:
-		return fmt.Sprintf("%s #%d connect from %s", ts, r.Conn, r.Remote)
-	default:
-		return fmt.Sprintf("%s #%d %s %s", ts, r.Conn, r.Event, r.Detail)
-	}
-}
-
-// lockedWriter serialises lines written from connection goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

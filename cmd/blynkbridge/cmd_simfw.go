@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/sim"
 	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
 )
@@ -22,7 +21,8 @@ func simFirmwareFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "firmware", Usage: "Blynk sketch to run: wifi-ssl (D1 mini, BlynkSimpleEsp8266_SSL), wifi-tcp (BlynkSimpleEsp8266) or usb-stream (Uno, BlynkSimpleStream); default: the flash's config block, else the demo sketch"},
 		&cli.StringFlag{Name: "server", Usage: "wifi-ssl: Blynk server `HOST:PORT` (port default 9443)"},
-		&cli.StringFlag{Name: "token", Usage: "auth token the sketch logs in with", EnvVars: []string{"BLYNKBRIDGE_TOKEN"}},
+		&cli.StringFlag{Name: "token", Usage: "auth token the sketch logs in with (visible in shell history and ps: prefer --token-file or $BLYNKBRIDGE_TOKEN)", EnvVars: []string{"BLYNKBRIDGE_TOKEN"}},
+		&cli.StringFlag{Name: "token-file", Usage: "read the auth token the sketch logs in with from `FILE`"},
 		&cli.StringFlag{Name: "fingerprint", Usage: "wifi-ssl: the fingerprint string exactly as in the sketch (invisible characters included)"},
 		&cli.BoolFlag{Name: "by-ip", Usage: "wifi-ssl: the sketch passes IPAddress(a,b,c,d) (axTLS then has no name to check)"},
 		&cli.StringFlag{Name: "lib", Value: "0.4.10", Usage: "Blynk library version: 0.4.x (axTLS verify) or 1.x (BearSSL)"},
@@ -39,9 +39,13 @@ func simFirmwareFlags() []cli.Flag {
 // sketch it describes; otherwise --firmware decides; with neither the
 // chooser returns nil and the sim's demo sketch runs.
 func simFirmwareFromFlags(c *cli.Context) (func(flash []byte) sim.Firmware, error) {
+	tok, err := tokenFlags(c)
+	if err != nil {
+		return nil, err
+	}
 	cfg := blynkfw.Config{
 		Lib:           c.String("lib"),
-		Token:         blynk.NewToken(strings.TrimSpace(c.String("token"))),
+		Token:         tok,
 		Fingerprint:   c.String("fingerprint"),
 		ByIP:          c.Bool("by-ip"),
 		SSID:          c.String("ssid"),
@@ -88,7 +92,7 @@ func simFirmwareFlash(c *cli.Context) []byte {
 		return nil
 	}
 	if f := c.String("flash"); f != "" {
-		if b, err := os.ReadFile(f); err == nil && !blynkfw.Blank(b) {
+		if b, err := safeio.ReadFile(c.Context, f, safeio.Image); err == nil && !blynkfw.Blank(b) {
 			return nil
 		}
 	}
