@@ -197,3 +197,27 @@ func (r *rateMeter) rate(t time.Time) float64 {
 	}
 	return float64(sum)
 }
+
+// SetLines sets the DTR and RTS lines by hand (true = asserted, as pyserial
+// and tio count them). On a D1 mini's auto-reset circuit some combinations
+// hold the board in reset or pull GPIO0 low: the user asked for exactly
+// that. A port without modem lines (a pty) returns ErrNoReset's cause.
+func (e *Engine) SetLines(ctx context.Context, dtr, rts bool) error {
+	return e.do(ctx, func(p serialio.Port) error {
+		if err := p.SetLines(dtr, rts); err != nil {
+			if errors.Is(err, serialio.ErrNoModemLines) {
+				return &bberr.Error{Code: bberr.DeviceError, Msg: "this port has no DTR/RTS lines", Hint: "a pty or some adapters cannot drive them", Err: err}
+			}
+			return err
+		}
+		e.note("DTR %s, RTS %s (set by hand)", onOff(dtr), onOff(rts))
+		return nil
+	})
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

@@ -16,6 +16,8 @@ type Controller interface {
 	Reset(ctx context.Context, download bool) error
 	SetBaud(ctx context.Context, baud int) error
 	Send(ctx context.Context, p []byte) error
+	// SetLines sets DTR and RTS by hand (true = asserted).
+	SetLines(ctx context.Context, dtr, rts bool) error
 	// FlashLabel says what the flash key writes ("" = nothing configured).
 	FlashLabel() string
 	// Flash writes it, reporting progress; the string is a summary line.
@@ -42,6 +44,13 @@ type Config struct {
 	// MaxLines bounds the TUI's own line history (default 20000); the
 	// engine's ring and --log keep everything.
 	MaxLines int
+	// EOL is what the send line ends with: "\n" (default), "\r\n", "\r"
+	// or "none"; the E key cycles it.
+	EOL string
+	// Echo shows what is sent in the log (local echo); the L key toggles.
+	Echo bool
+	// Timestamps shows each line's host time; the T key toggles.
+	Timestamps bool
 	// Bauds is the baud key's cycle (default 115200, 74880, 9600, 57600,
 	// 230400, 460800, 921600).
 	Bauds []int

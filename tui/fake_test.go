@@ -36,6 +36,7 @@ type fakeCtl struct {
 	sent     [][]byte
 	resets   []bool
 	bauds    []int
+	lines    [][2]bool
 }
 
 func (f *fakeCtl) Wait(ctx context.Context) ([]monitor.Item, error) {
@@ -66,6 +67,12 @@ func (f *fakeCtl) SetBaud(_ context.Context, b int) error {
 func (f *fakeCtl) Send(_ context.Context, p []byte) error {
 	f.mu.Lock()
 	f.sent = append(f.sent, p)
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeCtl) SetLines(_ context.Context, dtr, rts bool) error {
+	f.mu.Lock()
+	f.lines = append(f.lines, [2]bool{dtr, rts})
 	f.mu.Unlock()
 	return nil
 }

@@ -11,6 +11,8 @@ type keyMap struct {
 	Search, Next, Prev, Filter                 key.Binding
 	Expand, Annotate, Hex, Diagnosis, Crash    key.Binding
 	Send, Flash, Save, Back                    key.Binding
+	Escape, Timestamps, EOL, Echo, SendHex     key.Binding
+	SendFile, Regex, Copy, DTR, RTS            key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -19,7 +21,7 @@ func newKeyMap() keyMap {
 	}
 	return keyMap{
 		Help:      b("?", "this help", "?"),
-		Quit:      b("q", "quit", "q", "ctrl+c"),
+		Quit:      b("q", "quit (Ctrl-C: quit, exit 130)", "q", "ctrl+c"),
 		Reset:     b("r", "reset (run the sketch)", "r"),
 		Download:  b("d", "reset into download mode", "d"),
 		Baud:      b("b", "next baud rate", "b"),
@@ -43,15 +45,27 @@ func newKeyMap() keyMap {
 		Flash:     b("f", "flash the image (again: resume)", "f"),
 		Save:      b("w", "save the log to a file", "w"),
 		Back:      b("esc", "back / hide panel", "esc"),
+
+		Escape:     b("ctrl+t", "send the next key to the board (q, Ctrl-C, Ctrl-T...)", "ctrl+t"),
+		Timestamps: b("T", "host timestamps on/off", "T"),
+		EOL:        b("E", "line ending of sent text: LF, CRLF, CR, none", "E"),
+		Echo:       b("L", "local echo of sent text on/off", "L"),
+		SendHex:    b("H", "send raw bytes given in hex", "H"),
+		SendFile:   b("U", "send (upload) a file", "U"),
+		Regex:      b("|", "regex filter (empty: off)", "|"),
+		Copy:       b("y", "copy the selected line in full (OSC 52)", "y"),
+		DTR:        b("1", "toggle DTR", "1"),
+		RTS:        b("2", "toggle RTS", "2"),
 	}
 }
 
 // helpGroups orders the help screen.
 func (k keyMap) helpGroups() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Reset, k.Download, k.Baud, k.Send, k.Flash, k.Save},
+		{k.Reset, k.Download, k.Baud, k.DTR, k.RTS, k.Flash, k.Save},
+		{k.Send, k.SendHex, k.SendFile, k.EOL, k.Echo, k.Escape},
 		{k.Pause, k.Up, k.Down, k.PgUp, k.PgDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Filter, k.Expand, k.Annotate, k.Hex},
+		{k.Search, k.Next, k.Filter, k.Regex, k.Expand, k.Annotate, k.Hex, k.Timestamps, k.Copy},
 		{k.Diagnosis, k.Crash, k.Help, k.Back, k.Quit},
 	}
 }

@@ -2,12 +2,14 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/blynkbridge/blynkbridge/decode"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
 )
 
 // line is one screen line of the log: a piece of an event's Raw made
@@ -89,6 +91,50 @@ type logView struct {
 	hex      bool
 	raw      []byte // newest raw bytes, for the hex view
 	rawBase  int64  // stream offset of raw[0]
+	stamps   bool           // show each line's host time
+	re       *regexp.Regexp // regex filter (nil: off)
+}
+
+// setRegex sets the regex filter; "" turns it off. It matches a line's
+// text, or its event's summary and explanation.
+func (l *logView) setRegex(expr string) error {
+	if expr == "" {
+		l.re = nil
+		return nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return bberr.Wrap(err, bberr.Usage, "write a Go regular expression, e.g. Ready|Connecting", "bad regex %q", expr)
+	}
+	l.re = re
+	return nil
+}
+
+// matches reports whether line ln matches q (lower case) in its text, or
+// in its event's summary and explanation: search finds what the
+// explanations say ("watchdog"), not only what the board printed.
+func (ln *line) matches(pred func(string) bool) bool {
+	if pred(ln.printable()) {
+		return true
+	}
+	return ln.ev != nil && ln.head && (pred(ln.ev.Summary) || pred(ln.ev.Detail))
+}
+
+// selectedText is the whole selected line (the newest when following),
+// untruncated: every screen line of its event, or the note.
+func (l *logView) selectedText() (string, bool) {
+	i := l.cursor
+	if l.follow {
+		i = l.lastVisible()
+	}
+	if i < l.first || i >= l.end() {
+		return "", false
+	}
+	ln := l.at(i)
+	if ln.ev == nil {
+		return ln.text, true
+	}
+	return strings.TrimRight(strings.Join(decode.Printable(ln.ev.Raw), "\n"), "\n"), true
 }
 
 const rawKeep = 64 << 10
@@ -158,6 +204,9 @@ func (l *logView) at(i int) *line { return &l.lines[i-l.first] }
 func (l *logView) visible(i int) bool {
 	f := filters[l.filter].match
 	ln := l.at(i)
+	if l.re != nil && !ln.note && !ln.matches(l.re.MatchString) {
+		return false
+	}
 	return f == nil || ln.note || f(ln.ev)
 }
 
@@ -240,7 +289,7 @@ func (l *logView) search(dir int) bool {
 	l.pause()
 	q := strings.ToLower(l.query)
 	for i := l.step(l.cursor, dir); i >= 0; i = l.step(i, dir) {
-		if strings.Contains(strings.ToLower(l.at(i).printable()), q) {
+		if l.at(i).matches(func(s string) bool { return strings.Contains(strings.ToLower(s), q) }) {
 			l.cursor = i
 			return true
 		}
@@ -292,19 +341,26 @@ func (l *logView) rows(i, width int, selected bool) []string {
 		cur = stCursor.Render(">")
 	}
 	mark := cur + sym + " "
+	indent := "   "
+	if l.stamps && width > 30 {
+		stamp := stDim.Render(ln.at.Format("15:04:05.000") + " ")
+		mark += stamp
+		indent += strings.Repeat(" ", 13)
+	}
+	textW := width - ansi.StringWidth(mark)
 	if ln.note {
 		// Host notes are ours and can be long: wrap them.
 		var out []string
-		for i, w := range wrap(ln.text, width-3) {
+		for i, w := range wrap(ln.text, textW) {
 			if i == 0 {
 				out = append(out, mark+stNote.Render(w))
 			} else {
-				out = append(out, "   "+stNote.Render(w))
+				out = append(out, indent+stNote.Render(w))
 			}
 		}
 		return out
 	}
-	text := ansi.Truncate(ln.printable(), width-3, "…")
+	text := ansi.Truncate(ln.printable(), textW, "…")
 	if l.query != "" {
 		text = highlight(text, l.query)
 	}

@@ -32,6 +32,9 @@ const (
 	inputNone inputKind = iota
 	inputSearch
 	inputSend
+	inputHex   // bytes in hex to send
+	inputFile  // a file to send
+	inputRegex // the regex filter
 )
 
 // Messages.
@@ -106,6 +109,15 @@ type Model struct {
 	scroll   int // full-screen views' scroll
 	stopped  error
 
+	escape      bool // Ctrl-T pressed: the next key goes to the board
+	interrupted bool // left with Ctrl-C (exit 130)
+	eol         int  // index in eols
+	echo        bool
+	dtr, rts    bool
+	// copyText puts text on the terminal's clipboard (OSC 52); tests
+	// replace it.
+	copyText func(string) error
+
 	// Frames counts View calls (the bench reads it to show the cap).
 	Frames int
 }
@@ -128,7 +140,13 @@ func New(ctx context.Context, ctl Controller, cfg Config) *Model {
 		cfg.Title = "blynkbridge monitor"
 	}
 	m := &Model{cfg: cfg, ctl: ctl, ctx: ctx, keys: newKeyMap(), w: 80, h: 24,
-		log: newLogView(cfg.MaxLines), tracker: monitor.NewTracker()}
+		log: newLogView(cfg.MaxLines), tracker: monitor.NewTracker(), echo: cfg.Echo, copyText: osc52Copy}
+	m.log.stamps = cfg.Timestamps
+	for i, e := range eols {
+		if cfg.EOL != "" && (strings.EqualFold(e.name, cfg.EOL) || e.seq == cfg.EOL) {
+			m.eol = i
+		}
+	}
 	for _, l := range cfg.Intro {
 		m.log.addNote(cfg.Now(), l)
 	}
@@ -144,12 +162,23 @@ func Run(ctx context.Context, ctl Controller, cfg Config, opts ...tea.ProgramOpt
 	// sending InterruptMsg to a loop ctx has stopped. In raw mode Ctrl-C
 	// arrives as a key anyway.
 	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(30), tea.WithoutSignalHandler()}, opts...)
-	_, err := tea.NewProgram(New(ctx, ctl, cfg), opts...).Run()
+	fm, err := tea.NewProgram(New(ctx, ctl, cfg), opts...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if mm, ok := fm.(*Model); ok && mm.interrupted && err == nil {
+		return ErrInterrupted
+	}
 	return err
 }
+
+// ErrInterrupted is Run's result when the user left with Ctrl-C: exit 130,
+// as the README promises for Ctrl-C anywhere (q is a normal exit).
+// It wraps context.Canceled, which bberr maps to 130.
+var ErrInterrupted = fmt.Errorf("interrupted by Ctrl-C in the TUI: %w", context.Canceled)
+
+// eols are the send line's endings, in the E key's cycle.
+var eols = []struct{ name, seq string }{{"LF", "\n"}, {"CRLF", "\r\n"}, {"CR", "\r"}, {"none", ""}}
 
 // Init starts the first wait and the clock.
 func (m *Model) Init() tea.Cmd {
@@ -222,6 +251,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tracker.SetImageProblems(m.ctl.ImageProblems())
 		return m, nil
 	case tea.KeyMsg:
+		// A burst of keys read at once (a held key, a paste into an SSH
+		// session) arrives as one message with several runes; a binding
+		// matches one key, so each rune is a key of its own. Nothing
+		// typed is dropped.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.input.kind == inputNone {
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+			}
+			return m, tea.Batch(cmds...)
+		}
 		return m, m.key(msg)
 	}
 	return m, nil
@@ -257,7 +297,22 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		return m.inputKey(k)
 	}
 	km := m.keys
+	if m.escape {
+		// tio's Ctrl-T: this key is the board's, whatever it means here.
+		m.escape = false
+		b := keyBytes(k)
+		if len(b) == 0 {
+			m.note("Ctrl-T: %s has no byte to send", k.String())
+			return nil
+		}
+		return m.send(b, fmt.Sprintf("%q", b))
+	}
+	if key.Matches(k, km.Escape) {
+		m.escape = true
+		return nil
+	}
 	if key.Matches(k, km.Quit) {
+		m.interrupted = k.Type == tea.KeyCtrlC
 		return tea.Quit
 	}
 	if m.screen != screenLog {
@@ -337,6 +392,39 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		m.log.hex = !m.log.hex
 	case key.Matches(k, km.Send):
 		m.input = inputModel{kind: inputSend}
+	case key.Matches(k, km.SendHex):
+		m.input = inputModel{kind: inputHex}
+	case key.Matches(k, km.SendFile):
+		m.input = inputModel{kind: inputFile}
+	case key.Matches(k, km.Regex):
+		m.input = inputModel{kind: inputRegex}
+	case key.Matches(k, km.Timestamps):
+		m.log.stamps = !m.log.stamps
+	case key.Matches(k, km.EOL):
+		m.eol = (m.eol + 1) % len(eols)
+		m.note("sent lines end with %s", eols[m.eol].name)
+	case key.Matches(k, km.Echo):
+		m.echo = !m.echo
+		m.note("local echo %s", onOff(m.echo))
+	case key.Matches(k, km.DTR):
+		m.dtr = !m.dtr
+		dtr, rts := m.dtr, m.rts
+		return m.act("DTR", func(ctx context.Context) error { return m.ctl.SetLines(ctx, dtr, rts) })
+	case key.Matches(k, km.RTS):
+		m.rts = !m.rts
+		dtr, rts := m.dtr, m.rts
+		return m.act("RTS", func(ctx context.Context) error { return m.ctl.SetLines(ctx, dtr, rts) })
+	case key.Matches(k, km.Copy):
+		text, ok := m.log.selectedText()
+		if !ok {
+			m.note("nothing to copy")
+			return nil
+		}
+		if err := m.copyText(text); err != nil {
+			m.noteErr("copy", err)
+		} else {
+			m.note("copied %d bytes to the clipboard (OSC 52; the terminal must allow it)", len(text))
+		}
 	case key.Matches(k, km.Flash):
 		return m.startFlash()
 	case key.Matches(k, km.Save):
@@ -368,10 +456,35 @@ func (m *Model) inputKey(k tea.KeyMsg) tea.Cmd {
 			m.note("no match for %q", text)
 		}
 	case inputSend:
-		data := []byte(text + "\n")
-		return m.act("send", func(ctx context.Context) error { return m.ctl.Send(ctx, data) })
+		return m.send([]byte(text+eols[m.eol].seq), fmt.Sprintf("%q", text+eols[m.eol].seq))
+	case inputHex:
+		b, err := parseHexBytes(text)
+		if err != nil {
+			m.noteErr("send hex", err)
+			return nil
+		}
+		return m.send(b, fmt.Sprintf("% x", b))
+	case inputFile:
+		b, err := readSendFile(text)
+		if err != nil {
+			m.noteErr("send file", err)
+			return nil
+		}
+		return m.send(b, fmt.Sprintf("%s (%d bytes)", text, len(b)))
+	case inputRegex:
+		if err := m.log.setRegex(text); err != nil {
+			m.noteErr("regex filter", err)
+		}
 	}
 	return nil
+}
+
+// send writes b to the board, echoing it as a note when local echo is on.
+func (m *Model) send(b []byte, shown string) tea.Cmd {
+	if m.echo {
+		m.note("sent: %s", shown)
+	}
+	return m.act("send", func(ctx context.Context) error { return m.ctl.Send(ctx, b) })
 }
 
 func (m *Model) nextBaud() int {
@@ -496,7 +609,16 @@ func (m *Model) footer(w int) string {
 	case inputSearch:
 		return "search: " + string(m.input.value) + "█"
 	case inputSend:
-		return "send to board (enter sends + \\n, esc cancels): " + string(m.input.value) + "█"
+		return "send to board (enter sends + " + eols[m.eol].name + ", esc cancels): " + string(m.input.value) + "█"
+	case inputHex:
+		return "send hex bytes (e.g. 1d 00 01 or 1d0001): " + string(m.input.value) + "█"
+	case inputFile:
+		return "send file (path): " + string(m.input.value) + "█"
+	case inputRegex:
+		return "regex filter (empty: off): " + string(m.input.value) + "█"
+	}
+	if m.escape {
+		return stBold.Render("Ctrl-T: the next key goes to the board")
 	}
 	if m.stopped != nil {
 		return stErr.Render(ansi.Truncate("monitor stopped: "+m.stopped.Error()+"  (q quits)", w, "…"))

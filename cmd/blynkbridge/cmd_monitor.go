@@ -54,6 +54,14 @@ When stdout is not a terminal, or with --plain, it prints annotated lines
 			&cli.BoolFlag{Name: "plain", Usage: "annotated lines instead of the TUI"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON event per line (decode's v1 schema)"},
 			&cli.BoolFlag{Name: "no-reconnect", Usage: "exit when the board is unplugged instead of waiting for it"},
+			&cli.IntFlag{Name: "databits", Value: 8, Usage: "data bits (5-8)"},
+			&cli.StringFlag{Name: "parity", Value: "none", Usage: "parity: none, even, odd, mark, space"},
+			&cli.IntFlag{Name: "stopbits", Value: 1, Usage: "stop bits (1 or 2)"},
+			&cli.StringFlag{Name: "flow", Value: "none", Usage: "flow control: none, rtscts, xonxoff (Linux)"},
+			&cli.StringFlag{Name: "eol", Value: "LF", Usage: "TUI: line ending of sent text: LF, CRLF, CR or none (E cycles)"},
+			&cli.BoolFlag{Name: "echo", Usage: "TUI: show sent text in the log (local echo; L toggles)"},
+			&cli.BoolFlag{Name: "timestamps", Usage: "TUI: show each line's host time (T toggles)"},
+			&cli.IntFlag{Name: "scrollback", Value: 20000, Usage: "TUI: lines kept on screen for scrolling and search (the raw ring keeps 4 MiB; --log keeps everything)"},
 		},
 		Action: runMonitor,
 	})
@@ -68,15 +76,34 @@ func stdoutIsTerminal(c *cli.Context) bool {
 // forbidden port is an error before any screen appears; the engine's first
 // call gets that port. After an unplug it waits for the same board by
 // identity (the node may come back under another name) and opens it again.
-func monitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, error) {
+func monitorOpener(ctx context.Context, spec string, baud int, fr serialio.Framing) (monitor.Opener, error) {
 	if open, ok, err := daemonMonitorOpener(ctx, spec, baud); ok || err != nil {
+		if ok && err == nil && !fr.IsDefault() {
+			return nil, bberr.New(bberr.Usage, "the daemon owns this board's port: drop --databits/--parity/--stopbits/--flow", "a line format other than 8N1 cannot be set through the daemon")
+		}
 		return open, err // a running daemon owns the board: attach to it
 	}
 	info, err := serialio.Resolve(spec)
 	if err != nil {
 		return nil, err
 	}
-	first, err := serialio.Open(ctx, info.Path, baud)
+	open := func(ctx context.Context, path string) (serialio.Port, error) {
+		p, err := serialio.Open(ctx, path, baud)
+		if err != nil || fr.IsDefault() {
+			return p, err
+		}
+		d, ok := p.(*serialio.Device)
+		if !ok {
+			p.Close()
+			return nil, bberr.New(bberr.Usage, "drop --databits/--parity/--stopbits/--flow for this port", "%s cannot take a line format other than 8N1", path)
+		}
+		if err := d.SetFraming(fr); err != nil {
+			p.Close()
+			return nil, err
+		}
+		return p, nil
+	}
+	first, err := open(ctx, info.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +117,7 @@ func monitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, 
 		if err != nil {
 			return nil, err
 		}
-		return serialio.Open(ctx, pi.Path, baud)
+		return open(ctx, pi.Path)
 	}, nil
 }
 
@@ -120,7 +147,19 @@ func runMonitor(c *cli.Context) error {
 			con.StateDir = dir
 		}
 	}
-	open, err := monitorOpener(c.Context, c.String("port"), c.Int("baud"))
+	fr := serialio.Framing{DataBits: c.Int("databits"), Parity: c.String("parity"), StopBits: c.Int("stopbits"), Flow: c.String("flow")}
+	if err := fr.Check(); err != nil {
+		return err
+	}
+	switch c.String("eol") {
+	case "LF", "CRLF", "CR", "none", "lf", "crlf", "cr":
+	default:
+		return bberr.New(bberr.Usage, "use --eol LF, CRLF, CR or none", "bad --eol %q", c.String("eol"))
+	}
+	if c.Int("scrollback") < 100 {
+		return bberr.New(bberr.Usage, "keep at least 100 lines (default 20000)", "bad --scrollback %d", c.Int("scrollback"))
+	}
+	open, err := monitorOpener(c.Context, c.String("port"), c.Int("baud"), fr)
 	if err != nil {
 		return err
 	}
@@ -145,7 +184,8 @@ func runMonitor(c *cli.Context) error {
 	tuiMode := !c.Bool("plain") && !c.Bool("json") && stdoutIsTerminal(c)
 	return runEngine(c.Context, eng, func(ctx context.Context) error {
 		if tuiMode {
-			return tui.Run(ctx, con, tui.Config{Title: "blynkbridge monitor"})
+			return tui.Run(ctx, con, tui.Config{Title: "blynkbridge monitor", EOL: c.String("eol"), Echo: c.Bool("echo"),
+				Timestamps: c.Bool("timestamps"), MaxLines: c.Int("scrollback")})
 		}
 		return printItems(ctx, c.App.Writer, eng, c.Bool("json"), con.ImageProblems())
 	})
@@ -164,6 +204,9 @@ func runEngine(parent context.Context, eng *monitor.Engine, consume func(ctx con
 	rerr := <-runErr
 	if rerr != nil {
 		return rerr
+	}
+	if errors.Is(err, tui.ErrInterrupted) {
+		return err // Ctrl-C in the TUI: exit 130
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return parent.Err()

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
@@ -128,4 +130,64 @@ func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("no masked login dump in the log")
 	}
 	t.Logf("%d lines received before kill-100ms, all in the %d-byte log", checked, len(raw))
+}
+
+// The TUI on a real terminal: Ctrl-C exits 130 (as the README says), q 0.
+func TestMonitorTUICtrlCExits130(t *testing.T) {
+	bin := buildCLI(t)
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{{"\x03", 130}, {"q", 0}} {
+		_, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage()}, "d1")
+		cmd := exec.Command(bin, "monitor", "-p", link)
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+		if err != nil {
+			t.Skipf("no pty: %v", err)
+		}
+		var mu sync.Mutex
+		var screen strings.Builder
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				n, err := tty.Read(buf)
+				mu.Lock()
+				screen.Write(buf[:n])
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			mu.Lock()
+			drawn := strings.Contains(screen.String(), "tick")
+			mu.Unlock()
+			if drawn {
+				break
+			}
+			if time.Now().After(deadline) {
+				_ = cmd.Process.Kill()
+				t.Fatalf("the TUI did not show the board's output")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if _, err := tty.Write([]byte(tc.key)); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("%q did not end the monitor", tc.key)
+		}
+		tty.Close()
+		if got := cmd.ProcessState.ExitCode(); got != tc.want {
+			t.Fatalf("%q: exit %d, want %d", tc.key, got, tc.want)
+		}
+	}
 }
