@@ -89,8 +89,8 @@ type logView struct {
 	filter   int
 	query    string
 	hex      bool
-	raw      []byte // newest raw bytes, for the hex view
-	rawBase  int64  // stream offset of raw[0]
+	raw      []byte         // newest raw bytes, for the hex view
+	rawBase  int64          // stream offset of raw[0]
 	stamps   bool           // show each line's host time
 	re       *regexp.Regexp // regex filter (nil: off)
 }
