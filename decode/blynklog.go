@@ -104,11 +104,12 @@ func isHostPort(s string) bool {
 
 // pingOf reads N from "Ready (ping: Nms)." (0.3.0+; 0.2.x printed "Ready!").
 func pingOf(msg string) (string, bool) {
-	rest, ok := strings.CutPrefix(msg, "Ready (ping: ")
-	if !ok {
+	const p = "Ready (ping: "
+	if !hasFold(msg, p) {
 		return "", false
 	}
-	i := strings.Index(rest, "ms)")
+	rest := msg[len(p):]
+	i := strings.Index(strings.ToLower(rest), "ms)")
 	if i <= 0 || !allDigits(rest[:i]) {
 		return "", false
 	}
@@ -185,9 +186,6 @@ func blynkMessage(l *line, msg string) Event {
 	e := newEvent(l, KindBlynk, SevInfo, "")
 	id := func(s string) { e.set("msg", s) }
 	msg = tidy(msg)
-	if ev, ok := edgentMessage(l, msg); ok {
-		return ev
-	}
 	switch {
 	case hasFold(msg, "Blynk v") || hasFold(msg, "Blynk 0.") || hasFold(msg, "Blynk 1."):
 		if m := reBlynkVer.FindStringSubmatch(msg); m != nil {
@@ -301,6 +299,9 @@ func blynkMessage(l *line, msg string) Event {
 		id("legacy")
 		e.Summary = "Blynk 0.2/0.3 library message: " + msg
 	default:
+		if ev, ok := edgentMessage(l, msg); ok {
+			return ev
+		}
 		if c, rest, ok := lookupFixed(msg); ok {
 			id(c.id)
 			for i := 0; i+1 < len(c.fields); i += 2 {

@@ -63,17 +63,18 @@ type Decoder struct {
 	// unreadable bytes then are the ROM's boot text, not a new restart.
 	booting bool
 
-	tc          transcoder      // text encoding of a saved file (Options.File)
-	seenStyles  map[string]bool // input prefix styles already reported
-	indentRun   int             // consecutive indented lines
-	crNoted     bool            // bare-CR line ends reported
-	lines       int             // lines seen
-	content     bool            // a line other than blank or paste markup was seen (the first one may start mid-line)
-	secretLeft  int             // login token characters still expected on the next dump line
-	secretDir   byte            // that dump line's direction
-	secretLine  int             // the line (d.lines) that left secretLeft
-	frameLegacy bool            // frameHdr is a 0.3.x "<msg c,i,l" header: the body line has no [ms]
-	afterSend   bool            // the previous line was AT+CIPSEND: this one may echo the frame (and its token)
+	tc          transcoder         // text encoding of a saved file (Options.File)
+	seenStyles  map[string]bool    // input prefix styles already reported
+	indentRun   int                // consecutive indented lines
+	crNoted     bool               // bare-CR line ends reported
+	lines       int                // lines seen
+	content     bool               // a line other than blank or paste markup was seen (the first one may start mid-line)
+	secretLeft  int                // login token characters still expected on the next dump line
+	secretDir   byte               // that dump line's direction
+	secretLine  int                // the line (d.lines) that left secretLeft
+	frameLegacy bool               // frameHdr is a 0.3.x "<msg c,i,l" header: the body line has no [ms]
+	afterSend   bool               // the previous line was AT+CIPSEND: this one may echo the frame (and its token)
+	requests    map[request]string // open requests of BLYNK_DEBUG dumps -> command name
 }
 
 // New returns a Decoder.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blynkbridge/blynkbridge/blynk"
 )
 
 // Problem is something wrong that a sequence of events shows, with what to
@@ -229,6 +231,7 @@ func (g *Diagnoser) feed(e *Event) {
 		}
 	case KindBlynk, KindBlynkFrame, KindTLS, KindBlynkBanner:
 		g.blynk(e, msg)
+		g.refused(e)
 	case KindWiFi:
 		switch msg {
 		case "no-ap":
@@ -490,4 +493,27 @@ func (g *Diagnoser) checkUptime(e *Event) {
 	if _, ok := g.probs["heartbeat-timeout"]; ok && g.readyMs >= 0 && e.DeviceMillis-g.readyMs > 300_000 {
 		g.clear("heartbeat-timeout")
 	}
+}
+
+// refused: the server answered a notification, e-mail or tweet with an
+// error status (seen in BLYNK_DEBUG dumps).
+func (g *Diagnoser) refused(e *Event) {
+	req := e.Fields["answers"]
+	if e.Kind != KindBlynkFrame || e.Fields["dir"] != "received" || e.Fields["status"] == "200" || e.Fields["status"] == "" {
+		return
+	}
+	switch req {
+	case "NOTIFY", "EMAIL", "TWEET", "SMS":
+	default:
+		return
+	}
+	n, _ := strconv.Atoi(e.Fields["status"])
+	meaning := statusMeaning[blynk.Status(n)]
+	if meaning == "" {
+		meaning = "the server refused it"
+	}
+	g.raise(e, Problem{ID: "notification-refused", Severity: SevWarn, Certainty: CertainCertain,
+		Title:       "the server refused the device's " + strings.ToLower(req) + ": " + e.Fields["status_name"],
+		Explanation: "The answer to the " + req + " frame was status " + e.Fields["status"] + " " + e.Fields["status_name"] + ": " + meaning + ".",
+		Fix:         "set up notifications for this device in the app / console (and keep to the server's rate limit)"})
 }

@@ -75,7 +75,9 @@ var edgentFixed = []fixedLine{
 
 // edgentMessage classifies the Edgent / 1.x lines of a "[ms] " message.
 func edgentMessage(l *line, msg string) (Event, bool) {
-	if m := reEdgentState.FindStringSubmatch(msg); m != nil {
+	if !strings.Contains(msg, " => ") {
+		// not a state change
+	} else if m := reEdgentState.FindStringSubmatch(msg); m != nil {
 		if _, ok := edgentStates[m[2]]; ok {
 			return stateEvent(l, m[1], m[2]), true
 		}

@@ -122,6 +122,7 @@ func (d *Decoder) frameLine(l *line, ms int64, msg string) {
 	e.Raw = raw
 	e.DeviceMillis = ms
 	describeFrame(&e, dir, [5]byte{b[0], b[1], b[2], b[3], b[4]}, b[5:], d.opts.Unredacted)
+	d.pair(&e)
 	d.emit(e)
 }
 
@@ -139,6 +140,7 @@ func (d *Decoder) legacyFrame(l *line, ms int64, dir byte, m []string) {
 	e.set("format", "0.3.x")
 	if blynk.Cmd(c) == blynk.CmdResponse || n == 0 {
 		describeFrame(&e, dir, h, nil, d.opts.Unredacted)
+		d.pair(&e)
 		d.emit(e)
 		return
 	}
@@ -300,6 +302,7 @@ func (d *Decoder) frameBody(l *line, t string) bool {
 		// 0.3.x printed the body's NUL separators as nothing: put them
 		// back where the split is certain (pin modes: "pm0out2in").
 		describeFrame(&e, d.frameDir, d.frameHdrBytes, legacyBody(body), d.opts.Unredacted)
+		d.pair(&e)
 		d.emit(e)
 		return true
 	}
@@ -327,6 +330,7 @@ func (d *Decoder) frameBody(l *line, t string) bool {
 	d.lastMs = ms
 	e.Raw += raw
 	describeFrame(&e, d.frameDir, d.frameHdrBytes, b, d.opts.Unredacted)
+	d.pair(&e)
 	d.emit(e)
 	return true
 }
@@ -339,6 +343,7 @@ func (d *Decoder) endFrame() {
 	d.frameHdr = nil
 	d.frameLegacy = false
 	describeFrame(&e, d.frameDir, d.frameHdrBytes, nil, d.opts.Unredacted)
+	d.pair(&e)
 	e.set("body_missing", "true")
 	e.Summary += " (body line not seen)"
 	d.emit(e)
@@ -517,4 +522,40 @@ func pinModes(parts []string) string {
 		return strings.Join(parts, " ")
 	}
 	return strings.Join(out, ", ")
+}
+
+// request keys an open request: its direction and id.
+type request struct{ dir, id string }
+
+// pair ties a RESPONSE to the request it answers (same id, other
+// direction): "status 14 NTF_NOT_AUTHORIZED" says more as the answer to
+// the device's NOTIFY. At most 64 open requests per direction are kept.
+func (d *Decoder) pair(e *Event) {
+	dir := e.Fields["dir"]
+	id := e.Fields["id"]
+	if dir == "" || id == "" {
+		return
+	}
+	if d.requests == nil {
+		d.requests = map[request]string{}
+	}
+	if e.Fields["cmd_name"] != blynk.CmdResponse.String() {
+		if len(d.requests) >= 128 {
+			clear(d.requests)
+		}
+		d.requests[request{dir, id}] = e.Fields["cmd_name"]
+		return
+	}
+	other := "sent"
+	who := "the device's"
+	if dir == "sent" {
+		other, who = "received", "the server's"
+	}
+	req, ok := d.requests[request{other, id}]
+	if !ok {
+		return
+	}
+	delete(d.requests, request{other, id})
+	e.set("answers", req)
+	e.Summary += ", the answer to " + who + " " + req + " #" + id
 }

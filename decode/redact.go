@@ -18,9 +18,16 @@ import "strings"
 //   - the value after "Blynk cloud: " (Edgent's "TOKEN @ host:port"),
 //   - the value after "Token:" / "token=" / "auth=" / "/token/".
 
-// maskEvent masks secrets in everything an event carries.
+// maskEvent masks secrets in everything an event carries. Summary, Detail
+// and Fields are made from the event's own bytes, so they can hold a secret
+// only when Raw does: they are scanned only then (the common case costs one
+// pass over Raw).
 func maskEvent(e *Event) {
-	e.Raw = maskSecrets(e.Raw)
+	m := maskSecrets(e.Raw)
+	if m == e.Raw {
+		return
+	}
+	e.Raw = m
 	e.Summary = maskSecrets(e.Summary)
 	e.Detail = maskSecrets(e.Detail)
 	for k, v := range e.Fields {
@@ -63,6 +70,48 @@ func maskSecrets(s string) string {
 			}
 		}
 	}
+	// Every key holds one of these: skip the key search when none occurs.
+	if strings.Contains(s, "ass: ") || strings.Contains(s, "loud: ") || strings.Contains(s, "oken") || strings.Contains(s, "uth=") {
+		maskValues(s, mask)
+	}
+	// Token-shaped words: a run of exactly 32 token characters contains one
+	// of every 32nd position, so only those are looked at first.
+	for i := 31; i < len(s); {
+		if !isTokenChar(s[i]) {
+			i += 32
+			continue
+		}
+		a, z := i, i+1
+		for a > 0 && isTokenChar(s[a-1]) {
+			a--
+		}
+		for z < len(s) && isTokenChar(s[z]) {
+			z++
+		}
+		if z-a == 32 {
+			letters, nums := 0, 0
+			for _, c := range []byte(s[a:z]) {
+				switch {
+				case isDigit(c):
+					nums++
+				case c != '-' && c != '_':
+					letters++
+				}
+			}
+			if letters > 0 && nums > 0 {
+				mask(a, z)
+			}
+		}
+		i = z + 32
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+// maskValues masks the values after valueKeys.
+func maskValues(s string, mask func(from, to int)) {
 	for _, vk := range valueKeys {
 		off := 0
 		for {
@@ -89,28 +138,6 @@ func maskSecrets(s string) string {
 			}
 		}
 	}
-	// Token-shaped words.
-	run, letters, nums := 0, 0, 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && isTokenChar(s[i]) {
-			run++
-			switch c := s[i]; {
-			case isDigit(c):
-				nums++
-			case c != '-' && c != '_':
-				letters++
-			}
-			continue
-		}
-		if run == 32 && letters > 0 && nums > 0 {
-			mask(i-32, i)
-		}
-		run, letters, nums = 0, 0, 0
-	}
-	if b == nil {
-		return s
-	}
-	return string(b)
 }
 
 func isTokenChar(c byte) bool {

@@ -83,6 +83,9 @@ func (g *Diagnoser) drop(e *Event, reason string) {
 	g.dropReasons[reason]++
 	if g.onlineMs >= 0 && e.DeviceMillis >= g.onlineMs {
 		g.sessions = append(g.sessions, e.DeviceMillis-g.onlineMs)
+		if len(g.sessions) > 16 {
+			g.sessions = g.sessions[1:] // the recent rhythm; a long log must not grow it
+		}
 	}
 	if g.drops < 2 {
 		return
