@@ -96,11 +96,15 @@ func newBoard(d *Daemon, cfg BoardConfig) *Board {
 		open = b.openPort
 	}
 	b.eng = monitor.New(monitor.Options{
-		Open:      open,
-		Baud:      cfg.Baud,
-		Decoder:   decode.New(decode.Options{ELF: cfg.ELF}),
-		Reconnect: true,
-		Logger:    b.log,
+		Open: open,
+		Baud: cfg.Baud,
+		// Nobody scrolls the daemon's engine: the raw log is the history,
+		// and the engine's 4 MiB default per board would be most of the
+		// daemon's memory with 32 boards.
+		Scrollback: 64 << 10,
+		Decoder:    decode.New(decode.Options{ELF: cfg.ELF}),
+		Reconnect:  true,
+		Logger:     b.log,
 	})
 	return b
 }

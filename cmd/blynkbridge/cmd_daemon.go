@@ -101,6 +101,11 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		name, port := splitNamed(spec)
 		cfg.Boards = append(cfg.Boards, daemon.BoardConfig{Name: name, Port: port, Baud: c.Int("baud")})
 	}
+	// --profile NAME (or the default profile) filled --port, --baud and the
+	// relay's server and TLS flags: the board takes the profile's name.
+	if pn := lineageString(c, "profile"); pn != "" && len(cfg.Boards) == 1 && cfg.Boards[0].Name == "" && !setByUser(c, "port") {
+		cfg.Boards[0].Name = pn
+	}
 	byName := func(name, flag string) (*daemon.BoardConfig, error) {
 		if name == "" && len(cfg.Boards) == 1 {
 			return &cfg.Boards[0], nil
