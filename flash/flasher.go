@@ -35,6 +35,9 @@ type Flasher struct {
 // Stub reports whether the flasher stub runs (false: ROM loader mode).
 func (f *Flasher) Stub() bool { return f.stub }
 
+// After is what Finish does.
+func (f *Flasher) After() After { return f.opts.After }
+
 // Baud is the line rate in use now.
 func (f *Flasher) Baud() int { return f.c.baud() }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"time"
 
 	"github.com/blynkbridge/blynkbridge/flash/rom"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
@@ -59,8 +60,8 @@ func (f *Flasher) Erase(ctx context.Context, r *Range) error {
 		return err
 	}
 	if r != nil {
-		if r.Start%rom.SectorSize != 0 || r.Len()%rom.SectorSize != 0 {
-			return bberr.New(bberr.BadInput, "give a sector-aligned address and a size that is a multiple of 4 KiB (0x1000)", "erase range %s is not sector-aligned", *r)
+		if err := CheckEraseRange(*r); err != nil {
+			return err
 		}
 		if err := f.checkRange(*r); err != nil {
 			return err
@@ -85,6 +86,30 @@ func (f *Flasher) Erase(ctx context.Context, r *Range) error {
 		return f.ioError(err, "erase the flash")
 	}
 	return nil
+}
+
+// CheckEraseRange refuses a region that is not whole 4 KiB sectors.
+func CheckEraseRange(r Range) error {
+	if r.Start%rom.SectorSize != 0 || r.Len()%rom.SectorSize != 0 || r.End < r.Start {
+		return bberr.New(bberr.BadInput, "give a sector-aligned address and a size that is a multiple of 4 KiB (0x1000)", "erase range %s is not whole 4 KiB sectors", r)
+	}
+	return nil
+}
+
+// Release leaves a stub that runs at another rate than the loader was
+// reached at back at that rate (best effort, short), so that the next
+// command, which syncs at its --baud without a reset on ports without
+// modem lines, finds it. Finish does this on success; call Release after
+// a failure.
+func (f *Flasher) Release(ctx context.Context) {
+	if !f.stub || f.connectBaud <= 0 || f.c.baud() == f.connectBaud {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := f.setStubBaud(ctx, f.connectBaud); err != nil {
+		f.log.Debug("could not return the stub to the connect rate", "err", err)
+	}
 }
 
 // VerifyResult says whether the flash holds an image.

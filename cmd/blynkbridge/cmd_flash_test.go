@@ -106,22 +106,3 @@ func TestFlashCommandELF(t *testing.T) {
 		t.Fatal("flash differs from the converted ELF")
 	}
 }
-
-func TestFlashProgressBar(t *testing.T) {
-	var buf bytes.Buffer
-	p := &flashProgress{w: &buf, tty: true, lastPct: -1}
-	p.update(0, 4096)
-	p.update(4096, 4096)
-	p.finish()
-	s := buf.String()
-	if !strings.Contains(s, "\r[..............................]   0% 0/4096 bytes") ||
-		!strings.Contains(s, "\r[##############################] 100% 4096/4096 bytes") || !strings.HasSuffix(s, "\n") {
-		t.Fatalf("%q", s)
-	}
-	buf.Reset()
-	p = newFlashProgress(&buf, true, false)
-	p.update(1, 2)
-	if buf.Len() != 0 {
-		t.Fatal("progress printed with --json")
-	}
-}

@@ -18,11 +18,8 @@ func init() {
 		// which the command looks like a parent (profile wiring skips those).
 		HideHelpCommand: true,
 		Usage:           "show the ESP8266's chip type, MAC, crystal and flash ID/size (like esptool chip_id + flash_id)",
-		Flags: append(flashConnFlags(),
-			&cli.StringFlag{Name: "after", Value: "hard-reset", Usage: "hard-reset, soft-reset or no-reset afterwards"},
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
-		),
-		Action: runInfo,
+		Flags:           boardFlags(),
+		Action:          runInfo,
 	})
 }
 
@@ -38,30 +35,23 @@ func runInfo(c *cli.Context) error {
 	if c.NArg() != 0 {
 		return bberr.New(bberr.Usage, "usage: blynkbridge info [-p PORT] [-b BAUD] [--json]", "info takes no arguments")
 	}
-	after, err := flash.ParseAfter(c.String("after"))
-	if err != nil {
-		return bberr.Wrap(err, bberr.Usage, "use --after hard-reset, soft-reset or no-reset", "bad --after")
-	}
-	s, err := flashOpen(c, flash.Options{After: after})
+	s, err := flashConnect(c, flash.Options{})
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	if err := s.f.Connect(c.Context); err != nil {
-		return err
-	}
-	info, err := s.f.Info(c.Context)
+	defer s.Close()
+	info, err := s.F.Info(c.Context)
 	if err != nil {
 		return err
 	}
-	if err := s.f.Finish(c.Context); err != nil {
+	if err := s.F.Finish(c.Context); err != nil {
 		return err
 	}
 	out := c.App.Writer
 	if c.Bool("json") {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(infoJSON{V: 1, Port: s.port.Name(), Baud: s.port.Baud(), ChipInfo: info})
+		return enc.Encode(infoJSON{V: 1, Port: s.Port.Name(), Baud: s.Port.Baud(), ChipInfo: info})
 	}
 	size := "unknown"
 	if info.FlashSize > 0 {
@@ -70,7 +60,7 @@ func runInfo(c *cli.Context) error {
 			size = fmt.Sprintf("%d KiB", info.FlashSize>>10)
 		}
 	}
-	fmt.Fprintf(out, "Port:       %s (%d baud)\n", s.port.Name(), s.port.Baud())
+	fmt.Fprintf(out, "Port:       %s (%d baud)\n", s.Port.Name(), s.Port.Baud())
 	fmt.Fprintf(out, "Chip:       %s (%s)\n", info.Chip, strings.Join(info.Features, ", "))
 	fmt.Fprintf(out, "Chip ID:    0x%06x\n", info.ChipID)
 	fmt.Fprintf(out, "MAC:        %s\n", info.MAC)
