@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,6 +48,14 @@ bind another address, which needs --rfc2217-allow. docs/daemon.md has it all.`,
 			&cli.StringFlag{Name: "fingerprint", Usage: "--relay: pin the server's certificate"},
 			&cli.BoolFlag{Name: "insecure", Usage: "--relay: do not verify the server's certificate"},
 			&cli.BoolFlag{Name: "no-tls", Usage: "--relay: plain TCP (legacy ports)"},
+			// The relay command's tuning flags, same names and defaults
+			// (TestDaemonRelayFlagsMatchRelay keeps them in step), so
+			// parseRelayFlags reads both commands alike.
+			&cli.DurationFlag{Name: "reconnect-first", Value: time.Second, Usage: "--relay: first wait before reconnecting"},
+			&cli.DurationFlag{Name: "reconnect-max", Value: 10 * time.Second, Usage: "--relay: longest wait between reconnect attempts"},
+			&cli.DurationFlag{Name: "local-ping-window", Value: 10 * time.Second, Usage: "--relay: answer the board's pings this long during a server outage"},
+			&cli.IntFlag{Name: "buffer", Value: 128, Usage: "--relay: frames kept per board while the server is unreachable"},
+			&cli.IntFlag{Name: "max-body", Value: 1024, Usage: "--relay: largest frame body accepted from a board"},
 			&cli.BoolFlag{Name: "json", Usage: "log lines as JSON (for journald or a collector)"},
 		},
 		Action: runDaemon,

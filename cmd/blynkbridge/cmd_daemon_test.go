@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
@@ -239,4 +241,82 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// decode NAME, ports and status read the daemon's view; with one board,
+// monitor's default --port auto attaches to it; without a daemon, status
+// says so with a hint.
+func TestDaemonViewCommands(t *testing.T) {
+	clearEnv(t)
+	b, path := simOnPTY(t, sim.Options{Flash: sim.FactoryImage()}, "")
+	cl, _, _ := startTestDaemon(t, daemon.Config{Boards: []daemon.BoardConfig{simBoardConfig("d1", path, 115200, b)}})
+	if !eventually(10*time.Second, func() bool { return boardStatus(t, cl, "d1").State == daemon.StateRunning }) {
+		t.Fatal("board never running")
+	}
+	m := startCLI(t, "monitor", "--plain")
+	m.waitMatch(regexp.MustCompile(`(?m)^-- daemon:d1 open at 115200 baud$`))
+	m.waitMatch(regexp.MustCompile(`\] tick \d+`))
+	m.stop()
+
+	out, _ := runOK(t, "status")
+	assertContains(t, "status", out, "BOARD  STATE", "d1     running", path)
+	out, _ = runOK(t, "decode", "d1", "--no-diagnosis")
+	assertContains(t, "decode d1", out, "tick")
+	out, _ = runOK(t, "ports")
+	assertContains(t, "ports", out, "daemon (", "d1  "+path+"  running")
+
+	t.Setenv("BLYNKBRIDGE_DAEMON_SOCKET", filepath.Join(t.TempDir(), "none.sock"))
+	_, errOut, code := runCLI(t, "status")
+	if code != bberr.NoResponse || !strings.Contains(errOut, "no blynkbridge daemon is running") || !strings.Contains(errOut, "hint: start one") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+}
+
+func TestDaemonUsageErrors(t *testing.T) {
+	clearEnv(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"daemon", "-p", "/dev/x", "--rfc2217", "0.0.0.0:4000"}, "listens beyond this machine"},
+		{[]string{"daemon", "-p", "a=/dev/x", "-p", "a=/dev/y"}, `two boards named "a"`},
+		{[]string{"daemon", "-p", "a=/dev/x", "--relay", "b"}, `--relay "b": no such board`},
+		{[]string{"daemon", "--rfc2217-allow", "not-a-net"}, "bad --rfc2217-allow"},
+		{[]string{"daemon", "-p", "bad name=/dev/x"}, "bad board name"},
+	} {
+		_, errOut, code := runCLI(t, c.args...)
+		if code != bberr.Usage || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "hint:") {
+			t.Errorf("%q: exit %d\n%s", c.args, code, errOut)
+		}
+	}
+}
+
+// The daemon's relay flags are the relay command's: same names, same
+// defaults (parseRelayFlags reads both).
+func TestDaemonRelayFlagsMatchRelay(t *testing.T) {
+	var relayCmd, daemonCmd *cli.Command
+	for _, c := range commands {
+		switch c.Name {
+		case "relay":
+			relayCmd = c
+		case "daemon":
+			daemonCmd = c
+		}
+	}
+	for _, name := range []string{"server", "ca", "fingerprint", "insecure", "no-tls", "reconnect-first", "reconnect-max", "local-ping-window", "buffer", "max-body"} {
+		rf, df := findFlag(relayCmd.Flags, name), findFlag(daemonCmd.Flags, name)
+		if rf == nil || df == nil {
+			t.Errorf("--%s: relay has %v, daemon has %v", name, rf != nil, df != nil)
+			continue
+		}
+		if a, b := fmt.Sprint(rf.(cli.DocGenerationFlag).GetValue()), fmt.Sprint(df.(cli.DocGenerationFlag).GetValue()); a != b {
+			t.Errorf("--%s default: relay %q, daemon %q", name, a, b)
+		}
+	}
+	// And a daemon with --relay starts.
+	clearEnv(t)
+	r := startCLI(t, "daemon", "-p", "uno=/dev/null-nothing", "--relay", "uno", "--server", "127.0.0.1:9", "--no-tls",
+		"--socket", daemonSocket(t), "--log-dir", t.TempDir())
+	r.waitMatch(regexp.MustCompile(`daemon ready`))
+	r.stop()
 }
