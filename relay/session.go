@@ -63,6 +63,16 @@ type session struct {
 	everReady     bool      // a login succeeded at least once in this run
 	downSince     time.Time // when the server session was lost (zero while up)
 	boardFrames   int       // frames ever read from the board
+	// inflight are frames written to the current connection that the
+	// server has not yet shown it read (a Blynk server acknowledges no
+	// hardware frame): a relay PING after them, answered in order,
+	// confirms them. If the connection dies first they go back to the
+	// front of the outage buffer and are sent again (Stats.Resent):
+	// nothing written into a dying socket is silently lost.
+	inflight      []blynk.Frame
+	confirmID     uint16 // the relay's PING in flight (0: none)
+	confirmN      int    // inflight frames written before it
+	confirmSeq    uint16
 	warnedBaud    bool
 	pingsCut      bool // the local ping window has passed in this outage
 	kick          bool // dial again at once (redirect, board logged in again)
@@ -209,6 +219,78 @@ func (s *session) dropLocked(dir Direction, f blynk.Frame, cause, note string) {
 	s.tapLocked(dir, Dropped, f, note)
 }
 
+// trackLocked records frames just written to the server as unconfirmed and
+// asks for a confirmation if none is pending.
+func (s *session) trackLocked(fs ...blynk.Frame) {
+	for _, f := range fs {
+		switch {
+		case f.Cmd.IsLogin(), f.Cmd == blynk.CmdPing, f.Cmd == blynk.CmdResponse,
+			f.Cmd == blynk.CmdInternal && (s.awaitInfo || s.info != nil && s.info.ID == f.ID):
+			// A login and its info packet are replayed anyway; a PING or
+			// an answer belongs to its connection.
+		default:
+			s.inflight = append(s.inflight, f)
+		}
+	}
+	s.confirmLocked()
+}
+
+// confirmBase is where the relay's own PING ids start: far above the ids a
+// sketch reaches in a session (it counts up from 1), so answers do not
+// collide.
+const confirmBase = 0xF000
+
+// confirmLocked sends the relay's PING after the unconfirmed frames when
+// none is pending.
+func (s *session) confirmLocked() {
+	if s.confirmID != 0 || len(s.inflight) == 0 || s.conn == nil || s.up != upReady {
+		return
+	}
+	s.confirmSeq = (s.confirmSeq + 1) % 0x0FFF
+	id := confirmBase + s.confirmSeq
+	ping := blynk.Frame{Cmd: blynk.CmdPing, ID: id}
+	_ = s.conn.SetWriteDeadline(s.o.now().Add(s.o.WriteTimeout))
+	if _, err := s.conn.Write(ping.Marshal()); err != nil {
+		s.log.Warn("write to server failed", "err", err)
+		s.closeConnLocked("write failed")
+		return
+	}
+	s.confirmID, s.confirmN = id, len(s.inflight)
+}
+
+// confirmedLocked handles the answer to the relay's PING: everything
+// written before it reached the server.
+func (s *session) confirmedLocked() {
+	s.inflight = append(s.inflight[:0:0], s.inflight[s.confirmN:]...)
+	s.confirmID, s.confirmN = 0, 0
+	s.confirmLocked()
+}
+
+// requeueInflightLocked puts unconfirmed frames back at the front of the
+// outage buffer (the connection they were written to is gone).
+func (s *session) requeueInflightLocked() {
+	s.confirmID, s.confirmN = 0, 0
+	if len(s.inflight) == 0 {
+		return
+	}
+	n := len(s.inflight)
+	s.st.Resent += int64(n)
+	old := s.queue
+	s.queue = append(append([]blynk.Frame(nil), s.inflight...), old...)
+	for _, f := range s.inflight {
+		s.queueB += f.Size()
+		s.tapLocked(Up, Buffered, f, "unconfirmed when the connection ended: sent again")
+	}
+	s.inflight = nil
+	for len(s.queue) > s.o.BufferFrames || s.queueB > s.o.BufferBytes {
+		o := s.queue[0]
+		s.queue = s.queue[1:]
+		s.queueB -= o.Size()
+		s.dropLocked(Up, o, DropBufferFull, "outage buffer full")
+	}
+	s.log.Info("connection ended before the server confirmed frames; sending them again", "frames", n)
+}
+
 // markDownLocked notes when a ready server session ends (the local ping
 // window counts from there).
 func (s *session) markDownLocked() {
@@ -224,6 +306,7 @@ func (s *session) closeConnLocked(why string) {
 	s.closeWhy = why
 	_ = s.conn.Close()
 	s.conn = nil
+	s.requeueInflightLocked()
 	s.markDownLocked()
 	s.up = upNone
 	clear(s.swallow)
@@ -421,6 +504,7 @@ func (s *session) flushUpLocked(batch []blynk.Frame) {
 			for _, f := range batch {
 				s.tapLocked(Up, Forwarded, f, "")
 			}
+			s.trackLocked(batch...)
 			return
 		}
 		s.log.Warn("write to server failed", "err", err)
@@ -458,6 +542,7 @@ func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 		cp := f
 		s.login, s.info, s.awaitInfo = &cp, nil, false
 		s.boardAwaiting, s.authFailed, s.redirects = true, false, 0
+		s.requeueInflightLocked()
 		if n := len(s.queue); n > 0 {
 			// Frames of the board's previous session: the new login
 			// starts a new one.
@@ -580,6 +665,9 @@ func (s *session) sendUpLocked(f blynk.Frame, a Action, note string) error {
 	s.st.FramesUp++
 	s.st.BytesUp += int64(len(b))
 	s.tapLocked(Up, a, f, note)
+	if a == Forwarded {
+		s.trackLocked(f)
+	}
 	return nil
 }
 
@@ -665,6 +753,7 @@ func (s *session) serverLoop(ctx context.Context) {
 		if ours {
 			// Lost on its own (server closed, network, timeout).
 			why = ""
+			s.requeueInflightLocked()
 			s.markDownLocked()
 			s.conn, s.up = nil, upNone
 			clear(s.swallow)
@@ -807,6 +896,9 @@ func (s *session) fromServer(conn net.Conn, f blynk.Frame) (serialio.Port, []bly
 	switch {
 	case f.Cmd == blynk.CmdResponse && s.up == upLogin && f.ID == 1:
 		out = s.loginAnswerLocked(f, now)
+	case f.Cmd == blynk.CmdResponse && s.confirmID != 0 && f.ID == s.confirmID:
+		s.tapLocked(Down, Swallowed, f, "answer to the relay's confirming PING")
+		s.confirmedLocked()
 	case f.Cmd == blynk.CmdResponse && s.swallow[f.ID] > 0:
 		s.swallow[f.ID]--
 		if s.swallow[f.ID] == 0 {
@@ -929,6 +1021,7 @@ func (s *session) loginAnswerLocked(f blynk.Frame, now time.Time) (out []blynk.F
 		// alive (replay) times out and logs in itself, and then hears
 		// the answer.
 		s.authFailed = true
+		s.requeueInflightLocked()
 		for _, q := range s.queue {
 			s.dropLocked(Up, q, DropAuth, "the server refused the token")
 		}

@@ -48,6 +48,7 @@ type Stats struct {
 
 	LocalPings int64 `json:"local_pings"` // board PINGs answered by the relay during an outage
 	Swallowed  int64 `json:"swallowed"`   // server answers to replayed frames, not passed to the board
+	Resent     int64 `json:"resent"`      // frames written to a connection that ended before the server confirmed them, sent again (the server may see some twice)
 
 	SkippedBytes int64 `json:"skipped_bytes"` // garbage from the board (sketch prints, boot text), never sent
 	Oversize     int64 `json:"oversize"`      // frames refused for size (either direction)

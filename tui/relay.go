@@ -213,6 +213,10 @@ func (m *RelayModel) View() string {
 		}))
 	}
 	for _, s := range m.st {
+		if s.Dropped > 0 || s.Resent > 0 {
+			out = append(out, rlWarn.Render(clip(fmt.Sprintf("%s: not delivered: %s; sent again after a lost connection: %d",
+				s.Board, relay.DropCauses(s.DroppedBy), s.Resent), m.w)))
+		}
 		if s.LastError != "" {
 			out = append(out, rlErr.Render(clip(fmt.Sprintf("%s: %s  %s", s.Board, s.LastErrorAt.Format("15:04:05"), s.LastError), m.w)))
 		}

@@ -21,7 +21,7 @@ func TestRelayView(t *testing.T) {
 	_, _ = feed.Write([]byte("level=INFO msg=\"board logged in\"\nlevel=WARN msg=par"))
 	_, _ = feed.Write([]byte("tial\n"))
 	stats := []relay.Stats{{Board: "uno", State: relay.StateOnline, Server: "127.0.0.1:9443", FramesUp: 3, BytesUp: 60,
-		LoginsOK: 1, BoardLogins: 1, LastPingRTTms: 1.5},
+		LoginsOK: 1, BoardLogins: 1, LastPingRTTms: 1.5, Dropped: 3, DroppedBy: map[string]int64{relay.DropBufferFull: 2, relay.DropShutdown: 1}, Resent: 4},
 		{Board: "nano", State: relay.StateAuthFailed, LastError: "refused the board's auth token", LastErrorAt: at}}
 	m := NewRelayModel(func() []relay.Stats { return stats }, feed)
 	m.now = func() time.Time { return at }
@@ -29,7 +29,8 @@ func TestRelayView(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
 	v := m.View()
 	for _, want := range []string{"uno", "online", "auth-failed", "3/60", "1.5ms", "HW_LOGIN", "server→board",
-		"RESPONSE id=1 status=200", "board logged in", "msg=partial", "refused the board's auth token"} {
+		"RESPONSE id=1 status=200", "board logged in", "msg=partial", "refused the board's auth token",
+		"not delivered: buffer-full=2 shutdown=1; sent again after a lost connection: 4"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
