@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/valid"
 )
 
 // This file holds what the cert commands report: JSON-ready reports
@@ -197,10 +199,13 @@ type InspectOptions struct {
 // do with it (including a real axTLS-era handshake probe) and compares an
 // expected fingerprint. The report's Err is the exit.
 func Inspect(ctx context.Context, o InspectOptions) (*FingerprintReport, error) {
-	addr := o.Addr
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, "9443")
+	// A bare host: blynk-server's TLS hardware port. A malformed address
+	// is a usage error (2), as for every --server flag.
+	host, port, err := valid.ParseHostPort("", o.Addr, 9443)
+	if err != nil {
+		return nil, err
 	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	// The chain is verified for the name the sketch uses, if given.
 	opts := FetchOptions{SNI: o.SNI, Timeout: o.Timeout, VerifyName: o.As}
 	if o.CAPEM != nil {

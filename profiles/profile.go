@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
+
+	"github.com/blynkbridge/blynkbridge/internal/valid"
 )
 
 // Profile is one named set of board and server settings. Empty fields mean
@@ -266,8 +268,8 @@ func checkServer(s string) error {
 	} else if strings.Count(s, ":") == 1 {
 		return fmt.Errorf("%q is not host[:port]", s)
 	}
-	if host == "" || strings.ContainsAny(host, " /\t") {
-		return fmt.Errorf("%q has no valid host", s)
+	if err := valid.HostError(host); err != nil {
+		return fmt.Errorf("%q: %v", s, err)
 	}
 	if port != "" {
 		n, err := strconv.Atoi(port)

@@ -64,6 +64,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	// --profile/--config on every command; unset flags filled from the
 	// environment, then the profile (cmd_profile.go).
 	wireProfiles(app.Commands)
+	// Then every set flag against internal/valid's table (validate.go).
+	wireValidation(app.Commands)
 	return app
 }
 
