@@ -230,6 +230,8 @@ func TestCrashEventWithELF(t *testing.T) {
 
 func FuzzDecoder(f *testing.F) {
 	logs, _ := filepath.Glob("testdata/logs/*.log")
+	real, _ := filepath.Glob("testdata/real/*.log")
+	logs = append(logs, real...)
 	for _, p := range logs {
 		b, _ := os.ReadFile(p)
 		if len(b) > 2000 {

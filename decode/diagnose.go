@@ -79,7 +79,11 @@ func NewDiagnoser() *Diagnoser {
 func (g *Diagnoser) Problems() []Problem {
 	out := make([]Problem, 0, len(g.order))
 	for _, id := range g.order {
-		out = append(out, *g.probs[id])
+		p := *g.probs[id]
+		if id == "connection-drops" {
+			g.dropText(&p)
+		}
+		out = append(out, p)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
 	return out

@@ -6,18 +6,28 @@
 // Diagnoser that turns sequences of events into current problems, each with
 // the command that checks or fixes it.
 //
-// Pipeline (Decoder.Feed): splitter (bytes to lines, host timestamps,
-// "HH:MM:SS.mmm -> " monitor prefixes stripped, long lines cut at
-// Options.MaxLine) -> garbage separator -> block assemblers (one event per
+// Pipeline (Decoder.Feed): input encoding (Options.File: UTF-16 with or
+// without BOM transcoded, a UTF-8 BOM reported) -> splitter (bytes to
+// lines, bare-CR line ends, long lines cut at Options.MaxLine) ->
+// normaliser (normalize.go: quote markers, indentation, host timestamps of
+// every monitor stripped and reported once as "input" events) -> garbage
+// separator (also Windows-1252 mojibake) -> block assemblers (one event per
 // crash dump, header+body frame dumps, runs of garbage) -> line classifiers
-// (rom.go, crash.go, blynklog.go, frames.go, sdk.go) -> reboot inference
+// (rom.go, crash.go, blynklog.go, edgent.go, frames.go, sdk.go, app.go for
+// other programs' lines, which never raise a problem) -> reboot inference
 // (banner, garbage, Blynk millis going backwards; tied to a preceding
 // crash). Flush releases whatever waits for more input; a live monitor
 // calls it when the port goes idle.
 //
 // Invariant: concatenating Event.Raw over all events, in order, gives back
-// the input byte for byte, except that auth tokens in login dumps are
-// replaced by '*' of the same length (tested, and fuzzed).
+// the input byte for byte (for UTF-16 files: its text in UTF-8), except
+// that secrets - auth tokens, Wi-Fi passwords (redact.go) - are replaced by
+// '*' of the same length unless Options.Unredacted (tested on both corpora,
+// and fuzzed: FuzzDecoder, FuzzNormalize).
+//
+// Diagnoser (diagnose.go, story.go) turns events into problems: each rests
+// on recognised events only, says how sure it is, and hedges causes the log
+// does not show. Run (run.go) is all of `blynkbridge decode`.
 //
 // Symbolizer (symbolize.go) reads DWARF with debug/elf + debug/dwarf and
 // builds its own sorted line index over every sequence (LineReader.SeekPC

@@ -48,7 +48,7 @@ const (
 var timeStyleText = [...]struct{ id, what string }{
 	timeArduinoIDE: {"arduino-ide", "the Arduino IDE serial monitor's timestamp \"HH:MM:SS.mmm -> \""},
 	timePlatformIO: {"platformio", "PlatformIO's time filter \"HH:MM:SS.mmm > \""},
-	timeMonitor:    {"blynkbridge-monitor", "the host timestamp of `blynkbridge monitor --log` (\"[YYYY-MM-DD HH:MM:SS.mmm] \")"},
+	timeMonitor:    {"blynkbridge-monitor", "a bracketed host date and time \"[YYYY-MM-DD HH:MM:SS.mmm] \" (the layout of `blynkbridge monitor --log`, and of some terminal programs)"},
 	timeBracketHMS: {"bracket-time", "a bracketed host time \"[HH:MM:SS]\" (tio, CuteCom, ESPHome's log viewer)"},
 	timeBracketISO: {"bracket-date-time", "a bracketed host date and time (\"[YYYY-MM-DD HH:MM:SS]\")"},
 	timeISO:        {"iso-date-time", "a host date and time (CoolTerm, minicom -O, ts, ISO 8601)"},

@@ -90,6 +90,13 @@ func (g *Diagnoser) drop(e *Event, reason string) {
 	if g.drops < 2 {
 		return
 	}
+	// The words are composed when the problems are asked for (dropText):
+	// a long log drops thousands of times.
+	g.raise(e, Problem{ID: "connection-drops", Severity: SevWarn, Certainty: CertainCertain})
+}
+
+// dropText fills in the connection-drops problem from the counters.
+func (g *Diagnoser) dropText(p *Problem) {
 	var printed []string
 	top, topN := "", 0
 	for r, n := range g.dropReasons {
@@ -128,8 +135,7 @@ func (g *Diagnoser) drop(e *Event, reason string) {
 		why += "\"Cmd error\" means writing to the connection failed: the link to the server (or to an ESP8266 shield) broke."
 		fix = "check the ESP8266's power and wiring (a shield), then " + fix
 	}
-	g.raise(e, Problem{ID: "connection-drops", Severity: SevWarn, Certainty: CertainCertain,
-		Title: title, Explanation: strings.TrimSpace(why), Fix: fix})
+	p.Title, p.Explanation, p.Fix = title, strings.TrimSpace(why), fix
 }
 
 // loginProblem: logins the server never answers.

@@ -101,7 +101,7 @@ func TestDecodeMonitorLogFormat(t *testing.T) {
 		"[13503] Connecting to blynk.lan:9443\r\n", "[14812] Certificate doesn't match\r\n")
 	out, _ := runOK(t, "decode", path)
 	assertContains(t, "output", out,
-		"input: lines start with the host timestamp of `blynkbridge monitor --log`",
+		"input: lines start with a bracketed host date and time \"[YYYY-MM-DD HH:MM:SS.mmm] \" (the layout of `blynkbridge monitor --log`",
 		"note by blynkbridge monitor: reset",
 		"the server certificate does not match the fingerprint in the sketch", "Diagnosis: 1 problem(s)")
 	if strings.Contains(out, "no problems found") {
