@@ -227,7 +227,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.ctx = ctx
 	for _, n := range d.order {
-		d.startLocked(d.boards[n])
+		b := d.boards[n]
+		d.log.Info("board", "board", n, "port", b.cfg.Port, "baud", b.cfg.Baud, "relay", describeRelay(b.cfg.Relay), "rfc2217", b.cfg.RFC2217)
+		d.startLocked(b)
 	}
 	d.mu.Unlock()
 	d.log.Info("daemon ready", "socket", d.cfg.Socket, "boards", len(d.order), "logs", d.cfg.LogDir)

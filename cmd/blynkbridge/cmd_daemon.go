@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ bind another address, which needs --rfc2217-allow. docs/daemon.md has it all.`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "port", Aliases: []string{"p"}, Usage: "board `[NAME=]PORT` (repeatable): path, usb:VID:PID[:SERIAL], identity, or rfc2217://host:port"},
 			&cli.IntFlag{Name: "baud", Aliases: []string{"b"}, Value: 115200, Usage: "the sketches' Serial.begin rate"},
+			&cli.BoolFlag{Name: "all-profiles", Usage: "every profile that names a board becomes one (named after the profile; relayed when it has relay settings)"},
 			&cli.StringFlag{Name: "socket", Usage: "control socket `PATH` (default $XDG_RUNTIME_DIR/blynkbridge/daemon.sock, or /run/blynkbridge/daemon.sock)"},
 			&cli.StringFlag{Name: "log-dir", Usage: "where each board's raw.log and journal.jsonl go (default $STATE_DIRECTORY/boards, or ~/.local/state/blynkbridge/boards)"},
 			&cli.IntFlag{Name: "log-max-mb", Value: 16, Usage: "rotate a board's log past this many MiB"},
@@ -110,9 +112,36 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		name, port := splitNamed(spec)
 		cfg.Boards = append(cfg.Boards, daemon.BoardConfig{Name: name, Port: port, Baud: c.Int("baud")})
 	}
+	if c.Bool("all-profiles") {
+		f, err := loadProfiles(c)
+		if err != nil {
+			return cfg, err
+		}
+		var fromProfiles []daemon.BoardConfig
+		for _, n := range f.Names() {
+			p, _ := f.Get(n)
+			bc, ok, err := daemon.BoardFromProfile(p, c.Int("baud"))
+			if err != nil {
+				return cfg, err
+			}
+			if ok {
+				fromProfiles = append(fromProfiles, bc)
+			}
+		}
+		// A --port the default profile filled in is that profile's board.
+		for _, b := range cfg.Boards {
+			if !slices.ContainsFunc(fromProfiles, func(p daemon.BoardConfig) bool { return p.Port == b.Port }) {
+				fromProfiles = append(fromProfiles, b)
+			}
+		}
+		cfg.Boards = fromProfiles
+		if len(cfg.Boards) == 0 {
+			return cfg, bberr.New(bberr.Usage, "add one: blynkbridge profile add NAME --port /dev/ttyUSB0", "--all-profiles: no profile names a board")
+		}
+	}
 	// --profile NAME (or the default profile) filled --port, --baud and the
 	// relay's server and TLS flags: the board takes the profile's name.
-	if pn := lineageString(c, "profile"); pn != "" && len(cfg.Boards) == 1 && cfg.Boards[0].Name == "" && !setByUser(c, "port") {
+	if pn := lineageString(c, "profile"); pn != "" && len(cfg.Boards) == 1 && cfg.Boards[0].Name == "" {
 		cfg.Boards[0].Name = pn
 	}
 	byName := func(name, flag string) (*daemon.BoardConfig, error) {

@@ -320,3 +320,23 @@ func TestDaemonRelayFlagsMatchRelay(t *testing.T) {
 	r.waitMatch(regexp.MustCompile(`daemon ready`))
 	r.stop()
 }
+
+// --all-profiles: each profile naming a board is one, named after it.
+func TestDaemonAllProfiles(t *testing.T) {
+	clearEnv(t)
+	_, p1 := simOnPTY(t, sim.Options{Flash: sim.FactoryImage()}, "")
+	useProfiles(t, "default = \"desk\"\n[profiles.desk]\nport = \""+p1+"\"\n[profiles.uno]\nport = \"/dev/nothing-here\"\nserver = \"127.0.0.1:9\"\ntls = \"none\"\n[profiles.uno.relay]\nbuffer = 64\n[profiles.srv]\nserver = \"blynk.cloud\"\n")
+	sock := daemonSocket(t)
+	r := startCLI(t, "daemon", "--all-profiles", "--socket", sock, "--log-dir", t.TempDir())
+	r.waitMatch(regexp.MustCompile(`daemon ready`))
+	var st string
+	if !eventually(10*time.Second, func() bool {
+		st, _, _ = runCLI(t, "status")
+		return strings.Contains(st, "desk   running")
+	}) {
+		t.Fatalf("status:\n%s\ndaemon:\n%s", st, r.stdout())
+	}
+	assertContains(t, "status", st, "uno    absent")
+	assertContains(t, "daemon log", r.stdout(), "board=uno port=/dev/nothing-here", "relay=\"127.0.0.1:9 (none)\"")
+	r.stop()
+}
