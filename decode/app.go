@@ -47,6 +47,7 @@ var appRules = []appRule{
 	{source: "blynk-library-python", first: "C", re: regexp.MustCompile(`^Connecting to ([\w.\-]+:\d+)\.\.\.$`), summary: "Blynk Python/MicroPython library: connecting to {}"},
 	{source: "blynk-library-lua", first: "CD", re: regexp.MustCompile(`^(Connecting Blynk\.\.\.|Connecting WiFi\.\.\.|Disconnected\.)$`), summary: "Blynk Lua library (NodeMCU): {}"},
 	{source: "NodeMCU", first: "NbcSmp", re: regexp.MustCompile(`^(?:NodeMCU (?:custom build|[\d.]+ built)|branch: |commit: [0-9a-f]{40}|SSL: (?:true|false)|modules: |build created on |powered by Lua )`), summary: "NodeMCU Lua firmware banner (not an Arduino sketch)"},
+	{source: "IotAppStory", first: "*", re: regexp.MustCompile(`^\*-{20,}\*$`), summary: "IotAppStory library banner"},
 	{source: "pm2", first: "0123456789", re: regexp.MustCompile(`^\d+\|[\w.\-]+ +\| (.*)$`), summary: "a PC process log (pm2: process|name |): {}"},
 	{source: "NodeMCU", first: "d", re: regexp.MustCompile(`^dofile\(`), summary: "the NodeMCU Lua console: a script is started"},
 	{source: "progress", first: ".", re: regexp.MustCompile(`^\.{5,}$`), summary: "progress dots: something waited (each dot is one wait, typically for Wi-Fi)"},

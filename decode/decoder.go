@@ -75,6 +75,7 @@ type Decoder struct {
 	frameLegacy bool               // frameHdr is a 0.3.x "<msg c,i,l" header: the body line has no [ms]
 	afterSend   bool               // the previous line was AT+CIPSEND: this one may echo the frame (and its token)
 	requests    map[request]string // open requests of BLYNK_DEBUG dumps -> command name
+	lastPing    int64              // device millis of the last PING the device sent, -1 if none
 }
 
 // New returns a Decoder.
@@ -85,7 +86,7 @@ func New(opts Options) *Decoder {
 	if opts.MaxLine <= 0 {
 		opts.MaxLine = 4096
 	}
-	d := &Decoder{opts: opts, lastMs: -1}
+	d := &Decoder{opts: opts, lastMs: -1, lastPing: -1}
 	d.split = splitter{maxLine: opts.MaxLine, now: opts.Now}
 	return d
 }
@@ -678,6 +679,7 @@ func (d *Decoder) HostReset(cause string) []Event {
 // ties the restart to a crash reported just before it.
 func (d *Decoder) reboot(e *Event, how string) {
 	d.lastMs = -1
+	d.lastPing = -1
 	d.logoLeft = 0
 	d.booting = true
 	if how == "core-banner" {

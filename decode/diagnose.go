@@ -68,6 +68,7 @@ type Diagnoser struct {
 	unanswered    int            // logins that got no answer before the next attempt or an error
 	readable      bool           // any recognised or readable line so far
 	garbageBytes  int            // unreadable bytes while nothing was readable
+	wifiTrouble   int            // Wi-Fi warnings (disconnects, lost beacons, AP not found)
 }
 
 // NewDiagnoser returns an empty Diagnoser.
@@ -237,6 +238,9 @@ func (g *Diagnoser) feed(e *Event) {
 		g.blynk(e, msg)
 		g.refused(e)
 	case KindWiFi:
+		if e.Severity >= SevWarn {
+			g.wifiTrouble++
+		}
 		switch msg {
 		case "no-ap":
 			g.noAP++

@@ -536,6 +536,16 @@ func (d *Decoder) pair(e *Event) {
 	if dir == "" || id == "" {
 		return
 	}
+	if e.Fields["cmd_name"] == blynk.CmdPing.String() && dir == "sent" && e.DeviceMillis >= 0 {
+		// The heartbeat's cadence: pings come when nothing else was sent
+		// for a heartbeat period.
+		if d.lastPing >= 0 && e.DeviceMillis > d.lastPing {
+			gap := e.DeviceMillis - d.lastPing
+			e.set("since_last_ping_ms", strconv.FormatInt(gap, 10))
+			e.Summary += "; " + strconv.FormatFloat(float64(gap)/1000, 'f', 1, 64) + " s after the previous ping"
+		}
+		d.lastPing = e.DeviceMillis
+	}
 	if d.requests == nil {
 		d.requests = map[request]string{}
 	}

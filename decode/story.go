@@ -123,6 +123,9 @@ func (g *Diagnoser) dropText(p *Problem) {
 	if n := g.dropReasons[""]; n > 0 {
 		why += strconv.Itoa(n) + " drop(s) had no reason printed: the library says nothing when the server closes the connection or Wi-Fi goes away, so this log does not show why. "
 	}
+	if g.wifiTrouble > 0 {
+		why += "The Wi-Fi link reported trouble " + strconv.Itoa(g.wifiTrouble) + " time(s) in this log (a disconnect, lost beacons, the AP not found): probably the cause. "
+	}
 	fix := "watch the Wi-Fi lines around the drops: blynkbridge monitor (with the core's Wi-Fi debug output on)"
 	switch top {
 	case "heartbeat-timeout":
