@@ -60,6 +60,21 @@ func (d *Decoder) blynkLine(l *line, ms int64, msg string) {
 	}
 	e := blynkMessage(l, msg)
 	e.DeviceMillis = ms
+	switch e.Fields["msg"] {
+	case "ready":
+		d.online = true
+	case "connect-host", "connect-ip", "connect-stream":
+		d.online = false
+	case "login-timeout":
+		if d.online {
+			// Old libraries (0.3.x) also end an established session with
+			// this line: the login was answered, the session was not.
+			e.Summary = "the session ended with \"Login timeout\" although the login was answered (\"Ready\" above): probably the server stopped answering"
+			e.Detail = "Libraries 0.3.x print \"Login timeout\" also when an established session goes silent."
+			e.set("after_ready", "true")
+		}
+		d.online = false
+	}
 	d.emit(e)
 }
 

@@ -76,6 +76,7 @@ type Decoder struct {
 	afterSend   bool               // the previous line was AT+CIPSEND: this one may echo the frame (and its token)
 	requests    map[request]string // open requests of BLYNK_DEBUG dumps -> command name
 	lastPing    int64              // device millis of the last PING the device sent, -1 if none
+	online      bool               // a "Ready" since the last connect attempt or restart
 }
 
 // New returns a Decoder.
@@ -680,6 +681,7 @@ func (d *Decoder) HostReset(cause string) []Event {
 func (d *Decoder) reboot(e *Event, how string) {
 	d.lastMs = -1
 	d.lastPing = -1
+	d.online = false
 	d.logoLeft = 0
 	d.booting = true
 	if how == "core-banner" {
