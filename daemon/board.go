@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,8 +69,8 @@ type Board struct {
 	problems    []decode.Problem
 	subs        map[*subscriber]struct{}
 	taps        map[*tapPort]struct{}
-	keyboard    *tapPort // the attached client whose writes reach the board
-	attached    int
+	keyboard    *tapPort   // the attached client whose writes reach the board
+	attachQ     []*tapPort // attached clients, first come first: the keyboard passes in this order
 	lentTo      string
 	relay       *relay.Relay
 	rfcAddr     string
@@ -324,8 +325,12 @@ func (b *Board) newTap(what string) *tapPort {
 func (b *Board) dropTap(t *tapPort) {
 	b.mu.Lock()
 	delete(b.taps, t)
+	b.attachQ = slices.DeleteFunc(b.attachQ, func(x *tapPort) bool { return x == t })
 	if b.keyboard == t {
 		b.keyboard = nil
+		if len(b.attachQ) > 0 {
+			b.keyboard = b.attachQ[0]
+		}
 	}
 	b.mu.Unlock()
 	t.Close()
@@ -381,14 +386,9 @@ func (b *Board) serveShared(ctx context.Context, conn net.Conn, who string) erro
 	if b.keyboard == nil {
 		b.keyboard = t
 	}
-	b.attached++
+	b.attachQ = append(b.attachQ, t)
 	b.mu.Unlock()
-	defer func() {
-		b.mu.Lock()
-		b.attached--
-		b.mu.Unlock()
-		b.dropTap(t)
-	}()
+	defer b.dropTap(t)
 	be := &sharedBackend{b: b, t: t, ctx: ctx}
 	be.lr = newLineRecognizer(nil, func(k resetKind) {
 		if !be.holds() {

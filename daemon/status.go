@@ -62,7 +62,7 @@ func (b *Board) Status() BoardStatus {
 		Name: b.cfg.Name, Port: b.cfg.Port, Connected: st.Connected, LentTo: b.lentTo,
 		Baud: st.Baud, BytesIn: st.BytesIn, BytesLog: b.bytesLogged.Load(), Rate: st.Rate, Gaps: st.Gaps,
 		Blynk: string(b.state.Blynk), Problems: problemsOf(b.problems),
-		RFC2217: b.rfcAddr, RFC2217Clients: b.rfcClients, Attached: b.attached,
+		RFC2217: b.rfcAddr, RFC2217Clients: b.rfcClients, Attached: len(b.attachQ),
 		RawLog: b.rawFile.Health(), Journal: b.jrFile.Health(),
 	}
 	if st.Connected {
