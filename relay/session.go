@@ -65,14 +65,24 @@ type session struct {
 	boardFrames   int       // frames ever read from the board
 	// inflight are frames written to the current connection that the
 	// server has not yet shown it read (a Blynk server acknowledges no
-	// hardware frame): a relay PING after them, answered in order,
-	// confirms them. If the connection dies first they go back to the
-	// front of the outage buffer and are sent again (Stats.Resent):
-	// nothing written into a dying socket is silently lost.
-	inflight      []blynk.Frame
-	confirmID     uint16 // the relay's PING in flight (0: none)
-	confirmN      int    // inflight frames written before it
-	confirmSeq    uint16
+	// hardware frame). A PING's answer confirms every frame written
+	// before it: the board's own heartbeat PINGs do this for free
+	// (pingCovers); the relay sends one of its own only when confirmBatch
+	// frames wait. If the connection dies first they go back to the front
+	// of the outage buffer and are sent again (Stats.Resent): nothing
+	// written into a dying socket is silently lost.
+	inflight     []blynk.Frame
+	trackedSeq   int64            // frames ever added to inflight
+	confirmedSeq int64            // of which confirmed or moved back to the queue
+	pingCovers   map[uint16]int64 // board PING id -> trackedSeq when it was sent
+	confirmID    uint16           // the relay's PING in flight (0: none)
+	confirmAt    int64            // trackedSeq when it was sent
+	confirmSeq   uint16
+	// eager: a connection ended with frames unconfirmed, so confirm after
+	// every write until the session has been stable for a while (a server
+	// that keeps dropping would otherwise get the same frames again and
+	// again and never confirm them).
+	eager         bool
 	warnedBaud    bool
 	pingsCut      bool // the local ping window has passed in this outage
 	kick          bool // dial again at once (redirect, board logged in again)
@@ -230,9 +240,24 @@ func (s *session) trackLocked(fs ...blynk.Frame) {
 			// an answer belongs to its connection.
 		default:
 			s.inflight = append(s.inflight, f)
+			s.trackedSeq++
 		}
 	}
 	s.confirmLocked()
+}
+
+// confirmBatch unconfirmed frames make the relay send a PING of its own
+// (fewer wait for the board's next heartbeat PING: on a lost connection
+// they are sent again, possibly twice, never lost).
+const confirmBatch = 32
+
+// confirmToLocked marks the frames up to tracked sequence seq confirmed.
+func (s *session) confirmToLocked(seq int64) {
+	if n := seq - s.confirmedSeq; n > 0 {
+		n = min(n, int64(len(s.inflight)))
+		s.inflight = append(s.inflight[:0:0], s.inflight[n:]...)
+		s.confirmedSeq += n
+	}
 }
 
 // confirmBase is where the relay's own PING ids start: far above the ids a
@@ -243,7 +268,14 @@ const confirmBase = 0xF000
 // confirmLocked sends the relay's PING after the unconfirmed frames when
 // none is pending.
 func (s *session) confirmLocked() {
-	if s.confirmID != 0 || len(s.inflight) == 0 || s.conn == nil || s.up != upReady {
+	if s.eager && !s.readyAt.IsZero() && s.o.now().Sub(s.readyAt) > 10*time.Second {
+		s.eager = false
+	}
+	need := confirmBatch
+	if s.eager {
+		need = 1
+	}
+	if s.confirmID != 0 || len(s.inflight) < need || s.conn == nil || s.up != upReady {
 		return
 	}
 	s.confirmSeq = (s.confirmSeq + 1) % 0x0FFF
@@ -255,26 +287,54 @@ func (s *session) confirmLocked() {
 		s.closeConnLocked("write failed")
 		return
 	}
-	s.confirmID, s.confirmN = id, len(s.inflight)
+	s.confirmID, s.confirmAt = id, s.trackedSeq
+}
+
+// eagerChunk is how many frames from the outage buffer go out unconfirmed
+// while eager: after a connection that ended with frames unconfirmed, the
+// buffer is sent a few at a time, each few confirmed, so a server that
+// keeps dropping still gets every frame once before the next ones.
+const eagerChunk = 4
+
+// flushQueueLocked sends the outage buffer, in order, paced while eager.
+func (s *session) flushQueueLocked() {
+	for len(s.queue) > 0 && s.up == upReady {
+		if s.eager && s.confirmID != 0 && len(s.inflight) >= eagerChunk {
+			return // the answer to the confirming PING resumes it
+		}
+		q := s.queue[0]
+		if s.sendUpLocked(q, Forwarded, "from the outage buffer") != nil {
+			return
+		}
+		s.queue = s.queue[1:]
+		s.queueB -= q.Size()
+		if q.Cmd == blynk.CmdPing {
+			s.notePingLocked(q.ID)
+		}
+	}
 }
 
 // confirmedLocked handles the answer to the relay's PING: everything
 // written before it reached the server.
 func (s *session) confirmedLocked() {
-	s.inflight = append(s.inflight[:0:0], s.inflight[s.confirmN:]...)
-	s.confirmID, s.confirmN = 0, 0
+	s.confirmToLocked(s.confirmAt)
+	s.confirmID = 0
+	s.flushQueueLocked()
 	s.confirmLocked()
 }
 
 // requeueInflightLocked puts unconfirmed frames back at the front of the
 // outage buffer (the connection they were written to is gone).
 func (s *session) requeueInflightLocked() {
-	s.confirmID, s.confirmN = 0, 0
+	s.confirmID = 0
+	clear(s.pingCovers)
+	s.confirmedSeq = s.trackedSeq
 	if len(s.inflight) == 0 {
 		return
 	}
 	n := len(s.inflight)
 	s.st.Resent += int64(n)
+	s.eager = true
 	old := s.queue
 	s.queue = append(append([]blynk.Frame(nil), s.inflight...), old...)
 	for _, f := range s.inflight {
@@ -465,7 +525,7 @@ func (s *session) fromBoard(frames ...blynk.Frame) {
 	s.dormant = false
 	s.boardFrames += len(frames)
 	for _, f := range frames {
-		if s.up == upReady && !f.Cmd.IsLogin() {
+		if s.up == upReady && !f.Cmd.IsLogin() && len(s.queue) == 0 {
 			s.noteInfoLocked(f)
 			if f.Cmd == blynk.CmdPing {
 				s.notePingLocked(f.ID)
@@ -590,6 +650,11 @@ func (s *session) fromBoardLocked(f blynk.Frame) (local []blynk.Frame) {
 	default:
 		s.noteInfoLocked(f)
 		switch {
+		case s.up == upReady && len(s.queue) > 0:
+			// The outage buffer is still going out (paced while the
+			// server confirms): behind it, in order.
+			s.enqueueLocked(f)
+			s.flushQueueLocked()
 		case s.up == upReady:
 			if f.Cmd == blynk.CmdPing {
 				s.notePingLocked(f.ID)
@@ -631,6 +696,12 @@ func (s *session) notePingLocked(id uint16) {
 		_ = s.conn.SetReadDeadline(s.o.now().Add(s.o.PingTimeout))
 	}
 	s.pings[id] = s.o.now()
+	if s.conn != nil && s.up == upReady {
+		if s.pingCovers == nil {
+			s.pingCovers = map[uint16]int64{}
+		}
+		s.pingCovers[id] = s.trackedSeq
+	}
 }
 
 // enqueueLocked keeps f for the server; past the bound the oldest frames go
@@ -916,6 +987,10 @@ func (s *session) fromServer(conn net.Conn, f blynk.Frame) (serialio.Port, []bly
 			if t, ok := s.pings[f.ID]; ok {
 				s.st.LastPingRTTms = float64(now.Sub(t).Microseconds()) / 1000
 				delete(s.pings, f.ID)
+				if seq, ok := s.pingCovers[f.ID]; ok {
+					s.confirmToLocked(seq) // the board's PING confirms what went before it
+					delete(s.pingCovers, f.ID)
+				}
 				if len(s.pings) == 0 && s.up == upReady {
 					_ = conn.SetReadDeadline(time.Time{})
 				}
@@ -998,17 +1073,7 @@ func (s *session) loginAnswerLocked(f blynk.Frame, now time.Time) (out []blynk.F
 			}
 		}
 		// Deliver what the board sent during the outage, in order.
-		for len(s.queue) > 0 && s.up == upReady {
-			q := s.queue[0]
-			if s.sendUpLocked(q, Forwarded, "from the outage buffer") != nil {
-				break
-			}
-			s.queue = s.queue[1:]
-			s.queueB -= q.Size()
-			if q.Cmd == blynk.CmdPing {
-				s.notePingLocked(q.ID)
-			}
-		}
+		s.flushQueueLocked()
 	case blynk.StatusInvalidToken:
 		s.st.LoginsFailed++
 		e := bberr.New(bberr.Auth,

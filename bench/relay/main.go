@@ -8,10 +8,14 @@
 //     pty -> carrier -> server is timed (p50, p99). A third carrier, a bare
 //     in-process copy loop (pty <-> TLS, no framing), is the floor: what the
 //     sim, pty and TLS cost with no carrier logic at all.
+//   - board-initiated latency: a board sketch sends PING and times the
+//     server's RESPONSE as the board sees it (the direction a sketch's
+//     heartbeat depends on).
 //   - throughput: a burst of pipelined `vr` requests, answered frames/s.
 //   - scale: 64 boards through one relay process, against 64 socat
-//     processes: RSS (VmRSS/VmHWM from /proc/PID/status) and CPU time
-//     (utime+stime from /proc/PID/stat) over a steady-state window.
+//     processes: RSS (VmRSS/VmHWM from /proc/PID/status), PSS (shared
+//     pages split between processes, smaps_rollup) and CPU time (per
+//     thread schedstat) over a steady-state window, also per board.
 //
 // The relay runs as a child process (this program re-executed with -child)
 // so its RSS and CPU are its own, as socat's are. It is a separate program so
@@ -148,6 +152,7 @@ func run() error {
 	}
 	fmt.Printf("bench/relay: sim USB stream board (BlynkSimpleStream 0.4.10) over a real pty, blynktest over TLS on 127.0.0.1\n")
 	fmt.Printf("sim: %s; %d round trips, burst of %d\n\n", mode, *nLat, *nBurst)
+	fmt.Printf("server-initiated round trips (server vr -> board vw):\n")
 	fmt.Printf("%-10s %10s %10s %10s %10s %14s\n", "carrier", "p50", "p90", "p99", "max", "burst frames/s")
 	sets, err := l.sideBySide([]string{"direct", "relay", "socat"})
 	if err != nil {
@@ -161,6 +166,19 @@ func run() error {
 	}
 	fmt.Printf("\nrelay/socat: p50 %.2fx, p99 %.2fx (below 1 = relay faster)\n", rows[1][0]/rows[2][0], rows[1][1]/rows[2][1])
 	fmt.Printf("added over the bare copy loop: relay p50 +%.3f ms, socat p50 +%.3f ms\n", rows[1][0]-rows[0][0], rows[2][0]-rows[0][0])
+	fmt.Printf("\nboard-initiated round trips (board PING -> server RESPONSE, timed on the board):\n")
+	fmt.Printf("%-10s %10s %10s %10s %10s\n", "carrier", "p50", "p90", "p99", "max")
+	pings, err := l.boardInitiated([]string{"direct", "relay", "socat"}, *nLat)
+	if err != nil {
+		return fmt.Errorf("board-initiated: %w", err)
+	}
+	var prow [][]float64
+	for _, p := range pings {
+		r := &result{rtts: p.rtts}
+		prow = append(prow, []float64{ms(r.p(50)), ms(r.p(99))})
+		fmt.Printf("%-10s %10s %10s %10s %10s\n", p.kind, fmtD(r.p(50)), fmtD(r.p(90)), fmtD(r.p(99)), fmtD(r.max()))
+	}
+	fmt.Printf("relay/socat: p50 %.2fx, p99 %.2fx\n", prow[1][0]/prow[2][0], prow[1][1]/prow[2][1])
 	if *nBoards > 0 {
 		fmt.Println()
 		if err := l.scale(*nBoards); err != nil {
@@ -497,7 +515,7 @@ func (l *lab) sideBySide(kinds []string) ([]*setup, error) {
 // processes, and reports memory and CPU.
 func (l *lab) scale(n int) error {
 	fmt.Printf("scale: %d boards, each writing V5 every 1 s, heartbeat 10 s; steady window %v\n", n, *window)
-	fmt.Printf("%-22s %10s %10s %10s %14s %10s\n", "carrier", "RSS MiB", "peak MiB", "PSS MiB", "CPU ms/window", "logins")
+	fmt.Printf("%-22s %10s %10s %10s %14s %16s %10s\n", "carrier", "RSS MiB", "peak MiB", "PSS MiB", "CPU ms/window", "CPU µs/board/s", "logins")
 	for _, kind := range []string{"relay", "socat"} {
 		var mu sync.Mutex
 		logins := 0
@@ -552,8 +570,10 @@ func (l *lab) scale(n int) error {
 		if kind == "socat" {
 			label = fmt.Sprintf("socat (%d processes)", len(c.procs))
 		}
-		fmt.Printf("%-22s %10.1f %10.1f %10.1f %14.1f %7d/%d\n", label, float64(rss)/1024, float64(hwm)/1024, float64(pss)/1024,
-			float64((cpu1-cpu0).Microseconds())/1000, k, n)
+		cpu := cpu1 - cpu0
+		perBoard := float64(cpu.Microseconds()) / float64(n) / window.Seconds()
+		fmt.Printf("%-22s %10.1f %10.1f %10.1f %14.1f %16.1f %7d/%d\n", label, float64(rss)/1024, float64(hwm)/1024, float64(pss)/1024,
+			float64(cpu.Microseconds())/1000, perBoard, k, n)
 		c.stop()
 		for _, b := range boards {
 			b.Close()
