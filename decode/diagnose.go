@@ -423,6 +423,8 @@ func (g *Diagnoser) tlsTrust(e *Event) {
 // monitor pulsed, a replug) is the host's doing: it resets the per-boot
 // state but is not evidence of a boot loop.
 func (g *Diagnoser) rebooted(e *Event) {
+	// A restart ends the session and any pending login: not a drop.
+	g.online, g.pendingLogins = false, 0
 	up := g.lastMs
 	if e.Kind == KindReboot {
 		if v, err := strconv.ParseInt(e.Fields["from_ms"], 10, 64); err == nil {

@@ -1,6 +1,9 @@
 package decode
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Secrets never leave this package unmasked (unless Options.Unredacted):
 // an auth token or a Wi-Fi password in a pasted log would otherwise be
@@ -74,6 +77,9 @@ func maskSecrets(s string) string {
 	if strings.Contains(s, "ass: ") || strings.Contains(s, "loud: ") || strings.Contains(s, "oken") || strings.Contains(s, "uth=") {
 		maskValues(s, mask)
 	}
+	if strings.Contains(s, "ass") || strings.Contains(s, "ASS") || strings.Contains(s, "psk") || strings.Contains(s, "PSK") || strings.Contains(s, "CWJAP") {
+		maskPasswords(s, mask)
+	}
 	// Token-shaped words: a run of exactly 32 token characters contains one
 	// of every 32nd position, so only those are looked at first.
 	for i := 31; i < len(s); {
@@ -136,6 +142,31 @@ func maskValues(s string, mask func(from, to int)) {
 			if off >= len(s) {
 				break
 			}
+		}
+	}
+}
+
+// rePassword finds a password-like key and its separator: "Passwd0:x",
+// "\"passwd0\":\"x\"", "password = x", "PSK: x", AT+CWJAP's second field.
+var rePassword = regexp.MustCompile(`(?i)(?:^|[^a-z])(?:(?:wifi_?)?pass(?:word|wd|phrase)?\d*|psk)("\s*:\s*"|\s*[:=]\s*)|AT\+CWJAP(?:_CUR|_DEF)?="[^"]*","`)
+
+// maskPasswords masks the values of password-like keys: quoted values to
+// the closing quote, others to the end of the line.
+func maskPasswords(s string, mask func(from, to int)) {
+	for _, m := range rePassword.FindAllStringSubmatchIndex(s, -1) {
+		start := m[1]
+		quoted := m[2] >= 0 && strings.Contains(s[m[2]:m[3]], "\"") || strings.HasPrefix(s[m[0]:], "AT+CWJAP")
+		end := start
+		for end < len(s) && s[end] != '\n' && s[end] != '\r' && !(quoted && s[end] == '"') {
+			end++
+		}
+		if !quoted {
+			for end > start && s[end-1] == ' ' {
+				end--
+			}
+		}
+		if end > start {
+			mask(start, end)
 		}
 	}
 }

@@ -80,10 +80,11 @@ func TestLoginTokenMasked(t *testing.T) {
 		"[169122] <msg 2,1,32\r\n<" + tok + "\r\n",
 		"AT+CIPSEND=1,37\r\n \x1d\x00\x01\x00 " + tok + "+CIPCLOSE=1\r\n",
 		"[1] Token:    " + tok + "\r\n[2] Blynk cloud: " + tok + " @ blynk.cloud:443\r\nhttps://fra1.blynk.cloud/external/api/ota?token=" + tok + "&x=1\r\n",
+		"AT+CWJAP=\"home\",\"" + tok[:12] + "\"\r\nPasswd0:" + tok[:12] + "\r\n{\"passwd0\":\"" + tok[:12] + "\"}\r\n[1] WiFi SSID: home Pass: " + tok[:12] + "\r\n",
 	} {
 		evs := decodeAll(t, []byte(in), 0, nil)
 		checkConservation(t, []byte(in), evs)
-		if out := render(evs, nil); strings.Contains(out, tok[:8]) || strings.Contains(out, tok[20:]) {
+		if out := render(evs, nil); strings.Contains(out, tok[:8]) || strings.Contains(out, tok[4:12]) || strings.Contains(out, tok[20:]) {
 			t.Errorf("token shows:\n%s", out)
 		}
 		var raw strings.Builder
