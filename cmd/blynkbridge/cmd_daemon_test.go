@@ -157,7 +157,10 @@ func TestDaemonEndToEnd(t *testing.T) {
 	}
 	before := boardStatus(t, cl, "uno").Relay
 
+	// One after the other: run() sets urfave/cli's globals, and the race
+	// detector wants the second start ordered after the first (its output).
 	m1 := startCLI(t, "monitor", "-p", "d1", "--json")
+	m1.waitMatch(regexp.MustCompile(`open at 115200 baud`))
 	m2 := startCLI(t, "monitor", "-p", "d1", "--json")
 	for _, m := range []*cliRun{m1, m2} {
 		if !m.waitFor(15*time.Second, func() bool { return strings.Count(m.stdout(), `"raw":`) > 12 }) {
