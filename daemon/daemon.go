@@ -41,6 +41,9 @@ type Config struct {
 	RFC2217Allow []netip.Prefix
 	// Poll is how often absent boards and the socket are checked (default 1 s).
 	Poll time.Duration
+	// List enumerates ports for discovery (default serialio.List; tests
+	// give a fake, as there is no USB board on a test machine).
+	List func() ([]serialio.PortInfo, error)
 	// Version is reported by GET /v1/version.
 	Version string
 	Logger  *slog.Logger
@@ -110,6 +113,9 @@ func New(cfg Config) (*Daemon, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.List == nil {
+		cfg.List = serialio.List
 	}
 	if len(cfg.Boards) == 0 {
 		cfg.Discover = true
@@ -255,7 +261,7 @@ func (d *Daemon) startLocked(b *Board) {
 func (d *Daemon) discover(ctx context.Context) {
 	known := map[string]bool{}
 	for {
-		ports, _ := serialio.List()
+		ports, _ := d.cfg.List()
 		for _, p := range ports {
 			if !p.Likely {
 				continue

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/profiles"
@@ -84,8 +86,57 @@ func BoardFromProfile(p *profiles.Profile, baud int) (BoardConfig, bool, error) 
 		}
 		o.Server = net.JoinHostPort(p.Server, port)
 	}
+	if err := relaySettings(o, p.Relay); err != nil {
+		return bc, false, bad(err, "bad [relay] value")
+	}
 	bc.Relay = o
 	return bc, true, nil
+}
+
+// relaySettings applies a profile's [relay] table (relay flags by name,
+// as `relay --profile` reads it) to o. Keys that only shape the relay
+// command's output (json, plain, stats-every) mean nothing here and are
+// skipped.
+func relaySettings(o *relay.Options, m map[string]any) error {
+	for k, v := range m {
+		s := fmt.Sprint(v)
+		var err error
+		dur := func(d *time.Duration) {
+			var x time.Duration
+			if x, err = time.ParseDuration(s); err == nil && x <= 0 {
+				err = fmt.Errorf("must be positive")
+			}
+			*d = x
+		}
+		num := func(n *int) {
+			var x int
+			if x, err = strconv.Atoi(s); err == nil && x <= 0 {
+				err = fmt.Errorf("must be positive")
+			}
+			*n = x
+		}
+		flag := func(b *bool) { *b, err = strconv.ParseBool(s) }
+		switch k {
+		case "reconnect-first":
+			dur(&o.ReconnectMin)
+		case "reconnect-max":
+			dur(&o.ReconnectMax)
+		case "local-ping-window":
+			dur(&o.LocalPingWindow)
+		case "buffer":
+			num(&o.BufferFrames)
+		case "max-body":
+			num(&o.MaxBody)
+		case "fail-fast":
+			flag(&o.FailFast)
+		case "log-frames":
+			flag(&o.LogFrames)
+		}
+		if err != nil {
+			return fmt.Errorf("%s = %v: %w", k, v, err)
+		}
+	}
+	return nil
 }
 
 // describeRelay is for the start-up log.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/profiles"
@@ -29,6 +30,14 @@ func TestBoardFromProfile(t *testing.T) {
 			port: "usb:2341:0043", baud: 115200, relayTo: "blynk.lan:80", tls: relay.TLSOff, secret: testTok, hasBoard: true},
 		{p: profiles.Profile{Name: "e", Port: "/dev/x", Server: "blynk.lan:9443", Relay: map[string]any{"x": 1}}, port: "/dev/x", baud: 115200, relayTo: "blynk.lan:9443", tls: relay.TLSVerify, hasBoard: true},
 		{p: profiles.Profile{Name: "f", Server: "blynk.cloud"}},
+	}
+	bc, _, err := BoardFromProfile(&profiles.Profile{Name: "g", Port: "/dev/x", Server: "h:1",
+		Relay: map[string]any{"reconnect-max": "30s", "buffer": int64(64), "fail-fast": true, "json": true}}, 9600)
+	if err != nil || bc.Relay.ReconnectMax != 30*time.Second || bc.Relay.BufferFrames != 64 || !bc.Relay.FailFast {
+		t.Fatalf("relay settings: %v %+v", err, bc.Relay)
+	}
+	if _, _, err := BoardFromProfile(&profiles.Profile{Name: "h", Port: "/dev/x", Server: "h:1", Relay: map[string]any{"buffer": "lots"}}, 9600); err == nil {
+		t.Fatal("bad buffer accepted")
 	}
 	for _, c := range cases {
 		bc, ok, err := BoardFromProfile(&c.p, 115200)
