@@ -47,6 +47,7 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "how long the board floods")
 	rate := flag.Int("rate", 2_000_000, "bytes per second the board prints")
 	prof := flag.String("cpuprofile", "", "write a CPU profile to `FILE`")
+	withLog := flag.Bool("log", true, "also write --log (durable raw log: one write per chunk, token masking, no rotation)")
 	flag.Parse()
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -55,7 +56,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(*duration, *rate); err != nil {
+	if err := run(*duration, *rate, *withLog); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench/monitor:", err)
 		os.Exit(1)
@@ -199,7 +200,7 @@ func cpu() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func run(duration time.Duration, rate int) error {
+func run(duration time.Duration, rate int, withLog bool) error {
 	s := &sender{rate: rate, duration: duration, sum: sha256.New(), done: make(chan struct{})}
 	b, err := sim.New(sim.Options{Flash: blynkfw.BootImage(), Firmware: func([]byte) sim.Firmware { return s }, PowerOff: true})
 	if err != nil {
@@ -215,10 +216,19 @@ func run(duration time.Duration, rate int) error {
 	if _, err := b.AttachPTY(link); err != nil {
 		return err
 	}
-	eng := monitor.New(monitor.Options{
+	opts := monitor.Options{
 		Open:    func(ctx context.Context) (serialio.Port, error) { return serialio.Open(ctx, link, 115200) },
 		Decoder: decode.New(decode.Options{}),
-	})
+	}
+	var logFile *monitor.LogFile
+	if withLog {
+		if logFile, err = monitor.OpenLogFile(filepath.Join(dir, "board.log"), 0, 0); err != nil {
+			return err
+		}
+		defer logFile.Close()
+		opts.RawLog = logFile
+	}
+	eng := monitor.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runErr := make(chan error, 1)
@@ -289,6 +299,14 @@ wait:
 		used.Seconds()/wall.Seconds(), used.Seconds(), wall.Seconds())
 	fmt.Printf("frames    %d View calls = %.1f/s (cap 30/s); %d Waits = %.1f batches/s\n",
 		frames, float64(frames)/wall.Seconds(), waits, float64(waits)/wall.Seconds())
+	if logFile != nil {
+		if fi, err := os.Stat(logFile.Path); err == nil {
+			fmt.Printf("--log     %d bytes on disk (the %d received plus a timestamp per line), written as received\n", fi.Size(), gotN)
+			if fi.Size() < gotN {
+				return fmt.Errorf("--log holds fewer bytes than received")
+			}
+		}
+	}
 	if !ok {
 		return fmt.Errorf("bytes lost or changed")
 	}
