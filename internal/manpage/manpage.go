@@ -171,6 +171,8 @@ func environment() [][2]string {
 	}
 	seen[profiles.EnvConfig] = "the profiles file (instead of the default under FILES)"
 	seen[profiles.EnvProfile] = "the profile to use when --profile is not given"
+	seen["BLYNKBRIDGE_DAEMON_SOCKET"] = "the daemon's control socket: where blynkbridge daemon listens and where the other commands look for it"
+	seen["BLYNKBRIDGE_NO_DAEMON"] = "1: commands ignore a running daemon and open the port themselves"
 	names := make([]string, 0, len(seen))
 	for k := range seen {
 		names = append(names, k)
@@ -191,6 +193,9 @@ var files = [][2]string{
 	{"/usr/lib/udev/rules.d/99-blynkbridge.rules", "the .deb's udev rule: USB serial bridges (CH340, CH9102, CP210x, FTDI) readable by the dialout group, stable /dev/blynkbridge-* links, and kept away from ModemManager."},
 	{"/usr/lib/systemd/system/blynkbridge-relay@.service", "the .deb's unit for the USB relay: systemctl enable --now blynkbridge-relay@NAME runs relay --profile NAME."},
 	{"/etc/blynkbridge/profiles.toml", "the profiles file the relay unit reads (root-only, 0600; passed to the service as a systemd credential)."},
+	{"/usr/lib/systemd/system/blynkbridge.service", "the .deb's unit for the daemon (blynkbridge daemon $BLYNKBRIDGE_DAEMON_ARGS from /etc/default/blynkbridge); logs in /var/lib/blynkbridge/boards."},
+	{"$XDG_RUNTIME_DIR/blynkbridge/daemon.sock, /run/blynkbridge/daemon.sock", "the daemon's control socket (0600), where monitor, flash, status, decode and ports look for a running daemon; $BLYNKBRIDGE_DAEMON_SOCKET overrides it."},
+	{"~/.local/state/blynkbridge/boards/", "the daemon's per-board raw.log and journal.jsonl ($XDG_STATE_HOME/blynkbridge/boards when set; --log-dir overrides it)."},
 	{"/usr/share/doc/blynkbridge/copyright", "the licence (MIT)."},
 }
 
