@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -623,11 +624,20 @@ func (m *Model) footer(w int) string {
 	if m.stopped != nil {
 		return stErr.Render(ansi.Truncate("monitor stopped: "+m.stopped.Error()+"  (q quits)", w, "…"))
 	}
-	hint := "?:help r:reset d:download b:baud f:flash /:search s:send D:diagnosis q:quit"
+	// The short help line is bubbles' help over the same bindings as the
+	// help screen, so the two cannot disagree.
+	km := m.keys
+	b := func(k key.Binding, desc string) key.Binding { k.SetHelp(k.Help().Key, desc); return k }
+	short := []key.Binding{b(km.Help, "help"), b(km.Reset, "reset"), b(km.Download, "download"), b(km.Baud, "baud"),
+		b(km.Flash, "flash"), b(km.Search, "search"), b(km.Send, "send"), b(km.Escape, "key to board"), b(km.Diagnosis, "diagnosis"), b(km.Quit, "quit")}
 	if m.tracker.State().Crash != nil {
-		hint = "c:CRASH VIEW ?:help r:reset f:flash /:search D:diagnosis q:quit"
+		short = append([]key.Binding{b(km.Crash, "CRASH VIEW")}, short[:1]...)
+		short = append(short, b(km.Reset, "reset"), b(km.Flash, "flash"), b(km.Search, "search"), b(km.Diagnosis, "diagnosis"), b(km.Quit, "quit"))
 	}
-	return stDim.Render(ansi.Truncate(hint, w, "…"))
+	h := help.New()
+	h.Width = w
+	h.ShortSeparator = " "
+	return stDim.Render(ansi.Truncate(h.ShortHelpView(short), w, "…"))
 }
 
 func (m *Model) fullScreen(content []string, w, h int) []string {
