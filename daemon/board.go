@@ -76,6 +76,7 @@ type Board struct {
 	rfcAddr     string
 	rfcClients  int
 	lastData    time.Time
+	logErr      [2]string // last reported error of the raw log, the journal
 	bytesLogged atomic.Int64
 }
 
@@ -283,6 +284,23 @@ func (b *Board) flushLogs(quiet bool) {
 	}
 	b.rawFile.Flush(time.Second)
 	b.jrFile.Flush(time.Second)
+	b.reportLogHealth()
+}
+
+// reportLogHealth says once when a log stops being writable and once when
+// it recovers (the daemon's own log usually lives elsewhere: journald).
+func (b *Board) reportLogHealth() {
+	for i, f := range []*rotFile{b.rawFile, b.jrFile} {
+		h := f.Health()
+		if h.Error != b.logErr[i] {
+			if h.Error != "" {
+				b.log.Warn("cannot write a log; holding what the board prints in memory and retrying", "file", h.Path, "err", h.Error, "held_bytes", h.Held)
+			} else {
+				b.log.Info("log writable again; everything held was written", "file", h.Path, "dropped_bytes", h.Dropped)
+			}
+			b.logErr[i] = h.Error
+		}
+	}
 }
 
 func (b *Board) closeLogs() {

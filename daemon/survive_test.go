@@ -166,7 +166,7 @@ func TestSurviveFullLogDisk(t *testing.T) {
 	os.Truncate(filler, mustSize(t, filler)-12<<10)
 
 	b, path := simBoard(t, sim.Options{Flash: sim.FactoryImage()})
-	_, c, _ := startDaemon(t, Config{LogDir: filepath.Join(dir, "logs"), Boards: []BoardConfig{simConfig("d1", path, b)}})
+	_, c, logs := startDaemon(t, Config{LogDir: filepath.Join(dir, "logs"), Boards: []BoardConfig{simConfig("d1", path, b)}})
 	waitState(t, c, "d1", StateRunning)
 	// Chatter until the disk is full.
 	stop := make(chan struct{})
@@ -211,6 +211,11 @@ func TestSurviveFullLogDisk(t *testing.T) {
 	}
 	if st.RawLog.Dropped != 0 {
 		t.Fatalf("dropped %d bytes", st.RawLog.Dropped)
+	}
+	if !eventually(5*time.Second, func() bool {
+		return strings.Contains(logs.String(), "cannot write a log") && strings.Contains(logs.String(), "log writable again")
+	}) {
+		t.Errorf("the daemon's log does not report the full disk and the recovery:\n%s", logs.String())
 	}
 	// Everything read is in the file, ticks in order.
 	raw, _ := os.ReadFile(filepath.Join(dir, "logs", "d1", "raw.log"))
