@@ -4,17 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/blynkbridge/blynkbridge/internal/procstat"
 )
 
 // cpuTime is this process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return procstat.CPUTime() }
 
 // mixedLog repeats the whole corpus (boot text, garbage, crash dumps with
 // fixture addresses, Blynk debug dumps, Wi-Fi and TLS lines) up to size.

@@ -28,12 +28,12 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/blynkbridge/blynkbridge/decode"
+	"github.com/blynkbridge/blynkbridge/internal/procstat"
 	"github.com/blynkbridge/blynkbridge/monitor"
 	"github.com/blynkbridge/blynkbridge/serialio"
 	"github.com/blynkbridge/blynkbridge/sim"
@@ -192,13 +192,7 @@ func rssKB() int64 {
 	return -1
 }
 
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpu() time.Duration { return procstat.CPUTime() }
 
 func run(duration time.Duration, rate int, withLog bool) error {
 	s := &sender{rate: rate, duration: duration, sum: sha256.New(), done: make(chan struct{})}
