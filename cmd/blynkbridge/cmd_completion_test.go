@@ -150,31 +150,37 @@ func TestBashCompletion(t *testing.T) {
 }
 
 // zshComplete drives an interactive zsh on a pseudo-terminal (zsh/zpty):
-// it types line, presses Tab, then turns the line into an echo of itself,
-// and returns everything zsh printed from the Tab on (the completed line
-// and any list of candidates). compinit says whether the user's shell has
-// loaded compsys before sourcing the script.
+// it types line and presses Tab. zsh drops keys typed while a completion
+// runs, so the driver then presses Ctrl-X r - a widget that appends the
+// edited line to a file and clears it, never running it - until the file
+// has a line. It returns that line ("GOT:" + the completed buffer) and
+// everything zsh printed (candidate lists, errors). compinit says whether
+// the user's shell loaded compsys before sourcing the script.
 func zshComplete(t *testing.T, e *compEnv, compinit bool, line string) string {
 	t.Helper()
+	report := filepath.Join(t.TempDir(), "buffer")
 	setup := `PS1="P> "; unsetopt zle_bracketed_paste 2>/dev/null; `
 	if compinit {
 		setup += `autoload -Uz compinit; compinit -i; `
 	}
-	setup += `source <(blynkbridge completion zsh); echo READY`
+	setup += `source <(blynkbridge completion zsh); ` +
+		`_report() { print -r -- "GOT:$BUFFER" >> ` + zshQuote(report) + `; BUFFER=; }; zle -N _report; bindkey '^Xr' _report; echo READY`
 	driver := `zmodload zsh/zpty
 zpty z "TERM=dumb zsh -f -i"
 zpty -w z ` + zshQuote(setup) + `
-zpty -r -m z out '*READY*'
-zpty -r -m z out '*READY*'
+zpty -r -m z out '*READY*READY*'
 zpty -n -w z ` + zshQuote(line) + `$'\t'
-sleep 0.5
-zpty -n -w z $'\C-a'` + zshQuote("print -r -- GOT:") + `$'\n'
+for i in {1..40}; do
+  sleep 0.25
+  [[ -s ` + zshQuote(report) + ` ]] && break
+  zpty -n -w z $'\C-xr'
+done
 zpty -n -w z $'print END\n'
 zpty -r -m z out '*END*END*'
 print -r -- "$out"
 zpty -d z
 `
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "zsh", "-f", "-c", driver)
 	cmd.Env = e.env()
@@ -183,7 +189,9 @@ zpty -d z
 	if err != nil {
 		t.Fatalf("zsh driving %q: %v\n%s", line, err, out)
 	}
-	return strings.ReplaceAll(string(out), "\r", "")
+	got, _ := os.ReadFile(report)
+	first, _, _ := strings.Cut(string(got), "\n")
+	return first + "\n" + strings.ReplaceAll(string(out), "\r", "")
 }
 
 func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
