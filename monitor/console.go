@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -92,9 +93,18 @@ func sameSlice(a, b []byte) bool {
 }
 
 // SaveLog writes the scrollback to a new file named after now and returns
-// its path. It never overwrites: the name is created exclusively.
+// its path. It never overwrites: the name is created exclusively. Login
+// tokens are masked, as in --log.
 func (c *Console) SaveLog(now time.Time) (string, error) {
-	return SaveBytes(c.LogDir, now, c.Engine.Scrollback())
+	return SaveBytes(c.LogDir, now, MaskLogins(c.Engine.Scrollback()))
+}
+
+// MaskLogins returns b with the auth token of every Blynk login frame in it
+// (BLYNK_DEBUG dumps and binary frames) replaced by '*', same length.
+func MaskLogins(b []byte) []byte {
+	var m loginMasker
+	out := m.write(time.Time{}, bytes.Clone(b))
+	return append(out, m.force(true)...)
 }
 
 // SaveBytes writes data to DIR/blynkbridge-YYYYMMDD-HHMMSS.log, created
@@ -107,7 +117,7 @@ func SaveBytes(dir string, now time.Time, data []byte) (string, error) {
 			name = fmt.Sprintf("%s-%d.log", base, i)
 		}
 		path := filepath.Join(dir, name)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, os.ErrExist) {
 			continue
 		}

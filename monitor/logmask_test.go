@@ -162,3 +162,19 @@ func FuzzLoginMasker(f *testing.F) {
 		}
 	})
 }
+
+// The w key's saved scrollback masks tokens too, and is private.
+func TestSaveLogMasksTokens(t *testing.T) {
+	in := []byte("[1] hello\r\n[20] <[1D|00|01|00|20]" + testTok + "\r\n" + string(binLogin(0x02, testTok)) + "\r\n")
+	out := MaskLogins(in)
+	if len(out) != len(in) || bytes.Contains(out, []byte(testTok[:8])) {
+		t.Fatalf("masked %q", out)
+	}
+	path, err := SaveBytes(t.TempDir(), time.Unix(0, 0), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved log mode %v %v", fi.Mode().Perm(), err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/decode"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/monitor"
 )
 
 // line is one screen line of the log: a piece of an event's Raw made
@@ -464,14 +465,21 @@ func (l *logView) view(width, height int) []string {
 }
 
 func (l *logView) hexView(width, height int) []string {
-	n := len(l.raw) / 16
-	if len(l.raw)%16 != 0 {
+	// Tokens never reach the screen: login frames in the raw bytes are
+	// masked as in --log (the window may cut a login: the masker then
+	// masks what could be token).
+	from := max(0, len(l.raw)-(height+17)*16)
+	from -= from % 16 // rows stay 16-aligned
+	raw := monitor.MaskLogins(l.raw[from:])
+	base := l.rawBase + int64(len(l.raw)-len(raw))
+	n := len(raw) / 16
+	if len(raw)%16 != 0 {
 		n++
 	}
 	start := max(0, n-height)
 	var rows []string
 	for r := start; r < n; r++ {
-		chunk := l.raw[r*16 : min(len(l.raw), r*16+16)]
+		chunk := raw[r*16 : min(len(raw), r*16+16)]
 		var hx, asc strings.Builder
 		for i := 0; i < 16; i++ {
 			if i == 8 {
@@ -488,7 +496,7 @@ func (l *logView) hexView(width, height int) []string {
 				hx.WriteString("   ")
 			}
 		}
-		rows = append(rows, ansi.Truncate(fmt.Sprintf("%08x  %s|%s|", l.rawBase+int64(r*16), hx.String(), asc.String()), width, ""))
+		rows = append(rows, ansi.Truncate(fmt.Sprintf("%08x  %s|%s|", base+int64(r*16), hx.String(), asc.String()), width, ""))
 	}
 	return pad(rows, height)
 }

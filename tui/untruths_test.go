@@ -38,3 +38,19 @@ func TestStatusBarShowsRecentCrash(t *testing.T) {
 		t.Fatalf("crash shown too long: %q", bar)
 	}
 }
+
+// The hex view never shows a login's token (binary frame or text dump).
+func TestHexViewMasksTokens(t *testing.T) {
+	const tok = "Zq7xK2pLm9Tn4Rb8Vw1Yc6Hd3Gf5Js0A"
+	l := newLogView(100)
+	l.addRaw([]byte("[1] hello\r\n"))
+	l.addRaw(append([]byte{0x1D, 0, 1, 0, byte(len(tok))}, tok...))
+	l.addRaw([]byte("\r\n[2] <[02|00|01|00|20]" + tok + "\r\n"))
+	v := strings.Join(l.hexView(100, 20), "\n")
+	if strings.Contains(v, tok[:4]) || strings.Contains(v, "5a 71 37 78") {
+		t.Fatalf("token in the hex view:\n%s", v)
+	}
+	if !strings.Contains(v, "|[1] hello") {
+		t.Fatalf("hex view lost the text:\n%s", v)
+	}
+}
