@@ -16,6 +16,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/blynkbridge/blynkbridge/internal/testkit"
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
@@ -60,11 +61,13 @@ func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
 	_, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage(), Firmware: func([]byte) sim.Firmware { return fw }}, "d1")
 	logf := filepath.Join(t.TempDir(), "board.log")
 	cmd := exec.Command(bin, "monitor", "-p", link, "--plain", "--log", logf)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "BLYNKBRIDGE_NO_DAEMON=1") // a daemon running on this machine would own the board otherwise
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stderr testkit.SyncBuffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +94,8 @@ func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the monitor printed only %d lines in 15 s", n)
+			raw, _ := os.ReadFile(logf)
+			t.Fatalf("the monitor printed only %d lines in 15 s; stderr:\n%s\nlog (%d bytes):\n%.2000s", n, stderr.String(), len(raw), raw)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -141,7 +145,7 @@ func TestMonitorTUICtrlCExits130(t *testing.T) {
 	}{{"\x03", 130}, {"q", 0}} {
 		_, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage()}, "d1")
 		cmd := exec.Command(bin, "monitor", "-p", link)
-		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "BLYNKBRIDGE_NO_DAEMON=1")
 		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
 		if err != nil {
 			t.Skipf("no pty: %v", err)
@@ -170,7 +174,8 @@ func TestMonitorTUICtrlCExits130(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				_ = cmd.Process.Kill()
-				t.Fatalf("the TUI did not show the board's output")
+				mu.Lock()
+				t.Fatalf("the TUI did not show the board's output; screen:\n%q", screen.String())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
