@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,9 +22,9 @@ import (
 // buildCLI builds the blynkbridge binary into a temp dir.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		t.Skipf("no go toolchain at %s to build the binary: %v", goBin, err)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go toolchain on PATH to build the binary: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "blynkbridge")
 	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
