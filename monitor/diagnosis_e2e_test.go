@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,31 @@ func TestE2ECrashPlusGarbageCountsOneCrash(t *testing.T) {
 	resets += len(r.eventsOf(decode.KindReboot))
 	if resets > 1 {
 		t.Fatalf("%d restarts counted for one crash", resets)
+	}
+}
+
+// Resets the monitor causes (the r key, three in a row, seconds apart) are
+// the user's doing: every banner carries the cause, no boot loop.
+func TestE2EHostResetsAreNotABootLoop(t *testing.T) {
+	r := newPTYRig(t, sim.Options{Flash: testFlash()}, false)
+	r.waitUntil(t, "running", func() bool { return r.state().Board == BoardRunning })
+	for range 3 {
+		r.nextTick(t)
+		if err := r.e.Reset(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.nextTick(t)
+	banners := r.eventsOf(decode.KindROMBanner)
+	if len(banners) < 4 {
+		t.Fatalf("%d ROM banners, want 4 (power-on + 3 resets)", len(banners))
+	}
+	for _, e := range banners {
+		if e.Fields["cause"] == "" {
+			t.Fatalf("banner without its host cause: %q %v", e.Summary, e.Fields)
+		}
+	}
+	if text, ps := r.diagnosis(); problem(ps, "boot-loop") != nil {
+		t.Fatalf("resets by the monitor diagnosed as a boot loop:\n%s", text)
 	}
 }
