@@ -233,6 +233,10 @@ func blynkMessage(l *line, msg string) Event {
 			e.set("host", target[:i])
 			e.set("port", target[i+1:])
 			e.Summary = "connecting to the Blynk server " + target[:i] + " port " + target[i+1:]
+			if what, detail := serverKind(target[:i], target[i+1:]); what != "" {
+				e.Summary += " (" + what + ")"
+				e.Detail = detail
+			}
 		default:
 			id("wifi-join")
 			e.set("ssid", target)
@@ -458,4 +462,27 @@ func logoArt(l *line, t string) (Event, bool) {
 		return Event{}, false
 	}
 	return newEvent(l, KindBlynkLogo, SevDebug, "Blynk logo"), true
+}
+
+// serverKind names the public Blynk servers: which cloud a device talks to
+// decides which tokens it accepts.
+func serverKind(host, port string) (what, detail string) {
+	switch {
+	case host == "blynk.cloud" || strings.HasSuffix(host, ".blynk.cloud"):
+		what = "the Blynk.IoT cloud"
+		detail = "blynk.cloud is Blynk.IoT, the current cloud (library 1.x): its tokens come from the Blynk.Console; a token of the old blynk-cloud.com is not valid there."
+		switch port {
+		case "443":
+			detail += " Port 443 is TLS."
+		case "80", "8080":
+			detail += " Port " + port + " is plain TCP (no TLS)."
+		}
+	case host == "blynk-cloud.com":
+		what = "the legacy Blynk cloud"
+		detail = "blynk-cloud.com is the legacy cloud of the old Blynk app (library 0.x); Blynk.IoT tokens do not work there."
+	case host == "cloud.blynk.cc":
+		what = "the first legacy Blynk cloud"
+		detail = "cloud.blynk.cc is the legacy cloud's first name (library 0.3.3 and older, ports 8442 plain / 8441 TLS); later libraries use blynk-cloud.com, and today's use blynk.cloud."
+	}
+	return what, detail
 }
