@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -326,6 +327,13 @@ func (pl *ptyLink) pollOpenersLocked() {
 				}
 			case mask&(unix.IN_CLOSE_WRITE|unix.IN_CLOSE_NOWRITE) != 0 && pl.openers > 0:
 				pl.openers--
+				// inotify merges identical events still unread: two opens
+				// in a row (serialio opens a port twice) can count as one.
+				// Before calling the port unused, look for a program that
+				// still has it open.
+				if pl.openers == 0 && slaveOpenElsewhere(pl.path, pl.slaveFd) {
+					pl.openers = 1
+				}
 				if pl.openers == 0 && !pl.dead {
 					pl.out.clear()
 					_ = unix.IoctlSetInt(pl.slaveFd, unix.TCFLSH, unix.TCIFLUSH)
@@ -333,6 +341,36 @@ func (pl *ptyLink) pollOpenersLocked() {
 			}
 		}
 	}
+}
+
+// slaveOpenElsewhere reports whether any process (this one included, but
+// not through the sim's own slave fd ownFd) has path open, from /proc.
+func slaveOpenElsewhere(path string, ownFd int) bool {
+	self := strconv.Itoa(os.Getpid())
+	own := strconv.Itoa(ownFd)
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, p := range procs {
+		if p.Name()[0] < '0' || p.Name()[0] > '9' {
+			continue
+		}
+		dir := "/proc/" + p.Name() + "/fd/"
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if p.Name() == self && fd.Name() == own {
+				continue
+			}
+			if t, err := os.Readlink(dir + fd.Name()); err == nil && t == path {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (pl *ptyLink) shutdown() {
