@@ -92,7 +92,7 @@ func newPTYRig(t *testing.T, opts sim.Options, reconnect bool) *ptyRig {
 // failure message.
 func (r *ptyRig) waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
@@ -147,7 +147,7 @@ func TestE2EResetToDownloadAndBack(t *testing.T) {
 // same path, reconnects, and notes the gap.
 func TestE2EUnplugReplugShowsGap(t *testing.T) {
 	r := newPTYRig(t, sim.Options{Flash: testFlash()}, true)
-	waitUntil(t, "running", func() bool { return r.state().Board == BoardRunning })
+	r.waitUntil(t, "running", func() bool { return r.state().Board == BoardRunning })
 	unplugged := time.Now()
 	r.b.Unplug()
 	r.waitUntil(t, "unplugged", func() bool { return r.state().Board == BoardUnplugged })
@@ -155,8 +155,10 @@ func TestE2EUnplugReplugShowsGap(t *testing.T) {
 	if err := r.b.Replug(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "reconnected", func() bool { s := r.e.Status(); return s.Connected && s.Gaps == 1 })
-	waitUntil(t, "gap note", func() bool { return r.has("board back after") })
+	// At least one gap: a loaded machine may see the unplug in two steps
+	// (an EIO, then the path gone), which is not what this test is about.
+	r.waitUntil(t, "reconnected", func() bool { s := r.e.Status(); return s.Connected && s.Gaps >= 1 })
+	r.waitUntil(t, "gap note", func() bool { return r.has("board back after") })
 	// The engine measures the gap from when it noticed the loss, which is
 	// after the unplug, to the reopen, which is after the replug: positive
 	// and no longer than the whole outage seen from here.
@@ -164,7 +166,7 @@ func TestE2EUnplugReplugShowsGap(t *testing.T) {
 		t.Fatalf("gap %s not within the outage (%s)", s.LastGap, time.Since(unplugged))
 	}
 	// The board boots again after the replug (power-on): running.
-	waitUntil(t, "running after replug", func() bool { return r.state().Board == BoardRunning })
+	r.waitUntil(t, "running after replug", func() bool { return r.state().Board == BoardRunning })
 }
 
 // Flash from inside the monitor, interrupted part-way, then resumed: the

@@ -65,9 +65,14 @@ func collect(ctx context.Context, e *Engine) *collector {
 // waitFor polls cond (evaluated on the collector goroutine's results after it
 // has finished, so only call cond after stopping) - here we simply poll the
 // engine's status and the shared state under a short deadline.
+// patience bounds waits for what must happen: long enough for -race under
+// two CPU hogs (the CI's pty step), reached only when something is broken.
+// No test here asserts how long anything takes.
+const patience = 30 * time.Second
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return

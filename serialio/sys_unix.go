@@ -43,11 +43,16 @@ func openCtl(path string) (*ctlHandle, error) {
 	return &ctlHandle{fd: fd}, nil
 }
 
-// close drops the lock with the descriptor.
+// close drops the lock with the descriptor. It first ends the exclusive
+// mode go.bug.st/serial set (TIOCEXCL): a real tty ends it when its last
+// descriptor closes, but a pty whose other side keeps the slave open (the
+// sim, socat) would keep it, and refuse our own next open (a reconnect)
+// with EBUSY when not root.
 func (c *ctlHandle) close() error {
 	if c == nil || c.fd < 0 {
 		return nil
 	}
+	_ = unix.IoctlSetInt(c.fd, unix.TIOCNXCL, 0)
 	err := unix.Close(c.fd)
 	c.fd = -1
 	return err

@@ -337,6 +337,12 @@ func (pl *ptyLink) pollOpenersLocked() {
 				if pl.openers == 0 && !pl.dead {
 					pl.out.clear()
 					_ = unix.IoctlSetInt(pl.slaveFd, unix.TCFLSH, unix.TCIFLUSH)
+					// A real tty closes fully when its last host closes,
+					// which ends TIOCEXCL (go.bug.st/serial sets it); the
+					// sim keeps the slave open, so end it here, or the
+					// host's next open (a reconnect) gets EBUSY, "port
+					// busy", when not root.
+					_ = unix.IoctlSetInt(pl.slaveFd, unix.TIOCNXCL, 0)
 				}
 			}
 		}

@@ -107,9 +107,15 @@ func TestPTYUnplugReplug(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opened := b.WaitHostOpen()
 	p := openBug(t, link, 115200)
-	b.PressReset()
-	readUntil(t, p, "tick", 2*time.Second)
+	// Deterministic under any load: the sim drops output while no host has
+	// the pty open, and notices an open asynchronously (inotify); reset
+	// only once it has, so the boot and "tick 0" are not dropped, and wait
+	// for them with a deadline that only bounds a real failure.
+	waitOpened(t, opened)
+	cleanReset(b, p)
+	readUntil(t, p, "tick", patience)
 	b.Unplug()
 	if b.State() != Unplugged {
 		t.Fatal(b.State())
@@ -132,8 +138,29 @@ func TestPTYUnplugReplug(t *testing.T) {
 	if second != b.PTYPath() {
 		t.Fatalf("link %q, pty %q (first %q)", second, b.PTYPath(), first)
 	}
+	opened = b.WaitHostOpen()
 	p2 := openBug(t, link, 115200)
-	readUntil(t, p2, "tick", 2*time.Second)
+	waitOpened(t, opened)
+	cleanReset(b, p2)
+	readUntil(t, p2, "tick", patience)
+}
+
+// patience bounds waits for what must happen: long enough for -race under
+// two CPU hogs, only reached when something is broken.
+const patience = 30 * time.Second
+
+// waitOpened waits until the sim has seen the host open its pty (nil: the
+// sim cannot observe opens here, so there is nothing to wait for).
+func waitOpened(t *testing.T, opened <-chan struct{}) {
+	t.Helper()
+	if opened == nil {
+		return
+	}
+	select {
+	case <-opened:
+	case <-time.After(patience):
+		t.Fatal("the sim never saw the host open the pty")
+	}
 }
 
 func TestInProcessUnplug(t *testing.T) {

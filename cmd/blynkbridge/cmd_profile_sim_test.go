@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,28 +30,27 @@ func TestFlashFromProfileAgainstSim(t *testing.T) {
 	}
 }
 
+// patience bounds waits for what must happen: long enough for -race under
+// two CPU hogs, reached only when something is broken.
+const patience = 30 * time.Second
+
 // monitor runs from a profile alone (port and monitor baud) against the
 // sim over a real pty.
 func TestMonitorFromProfileAgainstSim(t *testing.T) {
 	clearEnv(t)
-	// The factory sketch, powered on when the monitor opens the port (as
-	// `blynkbridge sim` does by default), so the boot output is not missed.
+	// The factory sketch, powered on once the monitor has the port open at
+	// its rate. Waiting for the monitor's own "open at 115200 baud" line
+	// (not for a fixed time after the open, as `blynkbridge sim` does)
+	// keeps the boot from going out at a rate the host has not set yet,
+	// however loaded the machine is.
 	b, link := simOnPTY(t, sim.Options{Flash: sim.FactoryImage(), PowerOff: true}, "d1")
-	if opened := b.WaitHostOpen(); opened != nil {
-		go func() {
-			select {
-			case <-opened:
-				time.Sleep(100 * time.Millisecond)
-				b.PowerOn()
-			case <-time.After(10 * time.Second):
-			}
-		}()
-	} else {
-		b.PowerOn()
-	}
 	useProfiles(t, "default = \"d1\"\n[profiles.d1]\nport = \""+link+"\"\nmonitor_baud = 115200\n")
 	r := startCLI(t, "-v", "monitor", "--plain")
-	r.waitFor(10*time.Second, func() bool { return strings.Contains(r.stdout(), "tick 0") })
+	r.waitMatch(regexp.MustCompile(regexp.QuoteMeta(link) + ` open at 115200 baud`))
+	b.PowerOn()
+	if !r.waitFor(patience, func() bool { return strings.Contains(r.stdout(), "tick 0") }) {
+		t.Fatalf("no tick 0\nstdout:\n%s\nstderr:\n%s", r.stdout(), r.stderr())
+	}
 	code, out, errOut := r.stop(), r.stdout(), r.stderr()
 	if code != bberr.OK && code != bberr.Interrupted {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
