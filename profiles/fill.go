@@ -116,6 +116,11 @@ func Bindings(command string) []Binding {
 		Binding{Flag: "no-tls", Env: []string{"BLYNKBRIDGE_NO_TLS"}, Key: `tls = "none"`, Group: "tls", value: tlsIs("none", "true")},
 		// relay -t SSL|TCP (blynk-ser.sh style) is a TLS choice too.
 		Binding{Flag: "to", Key: "-", Group: "tls", value: none},
+		// flash and image patch: --fingerprint-from HOST:PORT pins what the
+		// server presents and --tls MODE sets the block's mode; either on
+		// the command line silences the profile's fingerprint or CA.
+		Binding{Flag: "fingerprint-from", Key: "-", Group: "tls", value: none},
+		Binding{Flag: "tls", Key: "-", Group: "tls", value: none},
 		Binding{Flag: "token", Env: []string{"BLYNKBRIDGE_TOKEN"}, Key: "token | token_env | token_file", Group: "token", Secret: true, value: tokenValue},
 		Binding{Flag: "token-file", Env: []string{"BLYNKBRIDGE_TOKEN_FILE"}, Key: "token_file", Group: "token", value: str(func(p *Profile) string { return p.TokenFile })},
 	)
