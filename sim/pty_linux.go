@@ -396,7 +396,22 @@ func (pl *ptyLink) shutdown() {
 	pl.wg.Wait()
 }
 
-func (pl *ptyLink) unplug() { pl.shutdown() }
+// unplug closes the pty and, as udev removes a /dev/serial/by-id link when
+// a board goes, removes the link: left pointing at the closed pty, it would
+// lead a host polling it to another program's pty once the kernel reuses
+// the number (seen: tests of different packages opening each other's ptys).
+func (pl *ptyLink) unplug() {
+	pl.shutdown()
+	pl.removeLink()
+}
+
+func (pl *ptyLink) removeLink() {
+	if pl.link != "" {
+		if target, err := os.Readlink(pl.link); err == nil && target == pl.slavePath() {
+			os.Remove(pl.link)
+		}
+	}
+}
 
 // replug makes a new pty and re-points the link to it.
 func (pl *ptyLink) replug() error {
@@ -411,9 +426,5 @@ func (pl *ptyLink) replug() error {
 
 func (pl *ptyLink) close() {
 	pl.shutdown()
-	if pl.link != "" {
-		if target, err := os.Readlink(pl.link); err == nil && target == pl.slavePath() {
-			os.Remove(pl.link)
-		}
-	}
+	pl.removeLink()
 }
