@@ -2,6 +2,7 @@ package flash
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,5 +54,26 @@ func FuzzReplies(f *testing.F) {
 		}
 		_ = printed(c.junk())
 		_ = bootModeRE.FindSubmatch(in)
+	})
+}
+
+// Addresses and ADDRESS FILE pairs come from the command line: never a
+// panic, and what parses prints back to the same value.
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"0x0", "0x10000", "4096", "4M", "64k", "0X1F", "", "0x", "-1", "0x100000000", "99999999999", "1e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseAddress("address", s)
+		if err != nil {
+			return
+		}
+		if w, err := ParseAddress("address", fmt.Sprintf("0x%x", v)); err != nil || w != v {
+			t.Fatalf("%q -> 0x%x does not round-trip (%v)", s, v, err)
+		}
+		segs, _, err := ParseSegments("flash", []string{s, "f.bin", s, "g.bin"})
+		if err != nil || len(segs) != 2 || segs[0].Offset != v {
+			t.Fatalf("pairs of %q: %v %v", s, segs, err)
+		}
 	})
 }

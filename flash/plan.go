@@ -79,22 +79,36 @@ func changedRuns(data, base []byte) []Range {
 // coverOverErase extends each run whose FLASH_BEGIN would make the ROM
 // erase sectors past its end (see overErase) so that those sectors, when
 // they belong to the image, are written again instead of left blank. Runs
-// that come to overlap are merged. off is the image's flash offset.
+// that come to overlap are merged. A run that ends the image grows
+// backwards instead, by one sector of the image: the ROM then erases
+// exactly, and nothing after the image is touched (a changed last sector
+// at 0xFF000 of a 1 MiB image is written as 0xFE000-0xFFFFF rather than
+// erasing 0x100000 too). off is the image's flash offset.
 func coverOverErase(runs []Range, off, n uint32) []Range {
 	var out []Range
 	for i := 0; i < len(runs); i++ {
 		r := runs[i]
 		for {
 			extra := overErase(off+r.Start, r.Len())
-			end := min(floorSector(r.End+rom.SectorSize-1)+extra*rom.SectorSize, n)
-			if end <= r.End {
+			if extra == 0 {
 				break
 			}
-			r.End = end
-			// Swallow following runs that the extension reaches.
-			for i+1 < len(runs) && runs[i+1].Start <= r.End {
-				r.End = max(r.End, runs[i+1].End)
-				i++
+			if end := min(floorSector(r.End+rom.SectorSize-1)+extra*rom.SectorSize, n); end > r.End {
+				r.End = end
+				// Swallow following runs that the extension reaches.
+				for i+1 < len(runs) && runs[i+1].Start <= r.End {
+					r.End = max(r.End, runs[i+1].End)
+					i++
+				}
+				continue
+			}
+			if r.Start < rom.SectorSize {
+				break // the image's first sector: nothing before it to rewrite
+			}
+			r.Start -= rom.SectorSize
+			if len(out) > 0 && out[len(out)-1].End >= r.Start {
+				r.Start = out[len(out)-1].Start
+				out = out[:len(out)-1]
 			}
 		}
 		out = append(out, r)

@@ -74,3 +74,29 @@ func TestRangeText(t *testing.T) {
 		t.Fatalf("\n got %s\nwant %s", e.Error(), want)
 	}
 }
+
+// Issue 18 item 5: a changed last sector of a 1 MiB image is written with
+// the sector before it, so the ROM erases exactly the image's sectors and
+// nothing at 0x100000.
+func TestCoverOverEraseGrowsBackwardsAtTheImageEnd(t *testing.T) {
+	const n = 1 << 20
+	got := coverOverErase([]Range{{0xFF000, n}}, 0, n)
+	if len(got) != 1 || got[0] != (Range{0xFE000, n}) {
+		t.Fatalf("runs %v, want [0xfe000-0xfffff]", got)
+	}
+	if x := overErase(got[0].Start, got[0].Len()); x != 0 {
+		t.Fatalf("still erases %d sector(s) past the image", x)
+	}
+	// Growing backwards merges with a run just before.
+	got = coverOverErase([]Range{{0xFD000, 0xFE000}, {0xFF000, n}}, 0, n)
+	for _, r := range got {
+		if overErase(r.Start, r.Len()) != 0 || r.End > n {
+			t.Fatalf("runs %v over-erase", got)
+		}
+	}
+	// An image of one odd sector at a block start cannot grow backwards:
+	// the over-erase stays (and Write warns about it).
+	if got := coverOverErase([]Range{{0, 0x1000}}, 0x10000, 0x1000); len(got) != 1 || got[0] != (Range{0, 0x1000}) {
+		t.Fatalf("%v", got)
+	}
+}

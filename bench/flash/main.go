@@ -1,15 +1,21 @@
 // Command flash benchmarks the flasher against the simulated board with its
-// timing model on: a 1 MiB image at several baud rates, reported against the
-// wire limit (baud/10 bytes/s) and against the achievable bound for the ROM
-// loader's stop-and-wait protocol, plus a --base reflash with one changed
-// sector. It is a separate program so `go test ./...` never runs it:
+// timing model on. By default it compares, side by side over a pty, our
+// stub, our ROM mode and esptool-js on a 1 MiB sketch-like image from the
+// same start baud, plus a re-flash after a token change (compare.go; needs
+// `npm install` in bench/flash/esptooljs for the esptool-js row). With -rom
+// it prints the ROM loader's table: a random 1 MiB image at several baud
+// rates against the wire limit and the stop-and-wait bound, plus a --base
+// reflash with one changed sector. It is a separate program so
+// `go test ./...` never runs it:
 //
-//	go run ./bench/flash                 # in-process port
-//	go run ./bench/flash -pty            # through a real pseudo-terminal
-//	go run ./bench/flash -bauds 921600 -size 262144
+//	go run ./bench/flash -runs 2               # the comparison (from the repository root)
+//	go run ./bench/flash -rom                  # ROM table, in-process port
+//	go run ./bench/flash -rom -pty             # ROM table through a real pseudo-terminal
+//	go run ./bench/flash -rom -bauds 921600 -size 262144
 package main
 
 import (
+	"compress/zlib"
 	"context"
 	"flag"
 	"fmt"
@@ -36,6 +42,9 @@ func main() {
 	usePTY := flag.Bool("pty", false, "go through a real pty and serialio.Open instead of the in-process port")
 	runs := flag.Int("runs", 1, "repeat each baud this many times and keep the fastest")
 	trace := flag.String("trace", "", "write the packet trace of the runs to this file")
+	romTable := flag.Bool("rom", false, "the ROM loader's table against its stop-and-wait bound (the pre-stub benchmark) instead of the comparison")
+	start := flag.Int("start-baud", 115200, "comparison: the rate every flasher connects at")
+	fbaud := flag.Int("flash-baud", 921600, "comparison: the rate the stubs switch to")
 	flag.Parse()
 	if *trace != "" {
 		f, err := os.Create(*trace)
@@ -45,6 +54,13 @@ func main() {
 		}
 		defer f.Close()
 		traceOut = f
+	}
+	if !*romTable {
+		if err := compare(*size, max(*runs, 1), *start, *fbaud); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/flash:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*bauds, *size, max(*runs, 1), *usePTY); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/flash:", err)
@@ -227,7 +243,7 @@ func one(img, changed []byte, baud int, usePTY bool, trace io.Writer) (full, bas
 		}
 	}
 	defer p.Close()
-	f, err := flash.New(p, flash.Options{Before: flash.NoReset, After: flash.StayInLoader, Trace: trace})
+	f, err := flash.New(p, flash.Options{Before: flash.NoReset, After: flash.StayInLoader, Trace: trace, NoStub: true})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -250,4 +266,8 @@ func one(img, changed []byte, baud int, usePTY bool, trace io.Writer) (full, bas
 		}
 	}
 	return full, res.Duration, nil
+}
+
+func zlibWriter(w io.Writer) (*zlib.Writer, error) {
+	return zlib.NewWriterLevel(w, zlib.BestCompression)
 }
