@@ -20,7 +20,8 @@ import (
 // It builds its own sorted index of line-table rows over every sequence of
 // every compilation unit: dwarf.LineReader.SeekPC assumes sequences sorted by
 // address and misses IRAM functions (0x4010xxxx) whose sequence follows the
-// flash one (measured; see design.md).
+// flash one (measured: TestSeekPCLimitation shows SeekPC failing on
+// 0x40100031, TestIRAMFoundWhereSeekPCFails shows this index finding it).
 type Symbolizer struct {
 	Path   string
 	text   []textSection
