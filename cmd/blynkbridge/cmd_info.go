@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,19 +51,6 @@ func runInfo(c *cli.Context) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(infoJSON{V: 1, Port: s.Port.Name(), Baud: s.Port.Baud(), ChipInfo: info})
 	}
-	size := "unknown"
-	if info.FlashSize > 0 {
-		size = fmt.Sprintf("%d MiB", info.FlashSize>>20)
-		if info.FlashSize < 1<<20 {
-			size = fmt.Sprintf("%d KiB", info.FlashSize>>10)
-		}
-	}
-	fmt.Fprintf(out, "Port:       %s (%d baud)\n", s.Port.Name(), s.Port.Baud())
-	fmt.Fprintf(out, "Chip:       %s (%s)\n", info.Chip, strings.Join(info.Features, ", "))
-	fmt.Fprintf(out, "Chip ID:    0x%06x\n", info.ChipID)
-	fmt.Fprintf(out, "MAC:        %s\n", info.MAC)
-	fmt.Fprintf(out, "Crystal:    %d MHz\n", info.CrystalMHz)
-	fmt.Fprintf(out, "Flash ID:   0x%06x (manufacturer 0x%02x, device 0x%04x)\n", info.FlashID, info.FlashMfr, info.FlashDev)
-	fmt.Fprintf(out, "Flash size: %s\n", size)
+	info.WriteText(out, s.Port.Name(), s.Port.Baud())
 	return nil
 }

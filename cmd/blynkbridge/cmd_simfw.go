@@ -3,14 +3,9 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"net"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/blynkbridge/blynkbridge/internal/bberr"
-	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/sim"
 	"github.com/blynkbridge/blynkbridge/sim/blynkfw"
 )
@@ -65,7 +60,7 @@ func simFirmwareFromFlags(c *cli.Context) (func(flash []byte) sim.Firmware, erro
 		cfg.Baud = c.Int("baud")
 	}
 	if s := c.String("server"); s != "" {
-		host, port, err := splitServer(s)
+		host, port, err := blynkfw.ParseServer(s)
 		if err != nil {
 			return nil, err
 		}
@@ -91,25 +86,5 @@ func simFirmwareFlash(c *cli.Context) []byte {
 	if !c.IsSet("firmware") {
 		return nil
 	}
-	if f := c.String("flash"); f != "" {
-		if b, err := safeio.ReadFile(c.Context, f, safeio.Image); err == nil && !blynkfw.Blank(b) {
-			return nil
-		}
-	}
-	return blynkfw.BootImage()
-}
-
-func splitServer(s string) (string, int, error) {
-	host, portStr, err := net.SplitHostPort(s)
-	if err != nil {
-		if strings.Contains(err.Error(), "missing port") {
-			return strings.Trim(s, "[]"), 9443, nil
-		}
-		return "", 0, bberr.Wrap(err, bberr.Usage, "write --server HOST:PORT, e.g. localhost:9443", "bad --server %q", s)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port <= 0 || port > 65535 {
-		return "", 0, bberr.New(bberr.Usage, "write --server HOST:PORT, e.g. localhost:9443", "bad port in --server %q", s)
-	}
-	return host, port, nil
+	return blynkfw.StartFlash(c.Context, c.String("flash"))
 }

@@ -49,10 +49,4 @@ func TestSimFirmwareFlags(t *testing.T) {
 			t.Errorf("%v: no boot image for a blank flash", tc.args)
 		}
 	}
-	if h, p, err := splitServer("example.com"); h != "example.com" || p != 9443 || err != nil {
-		t.Errorf("splitServer default port: %s %d %v", h, p, err)
-	}
-	if _, _, err := splitServer("h:99999"); err == nil {
-		t.Error("bad port accepted")
-	}
 }

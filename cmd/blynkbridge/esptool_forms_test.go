@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
@@ -89,5 +91,14 @@ func TestMonitorPortArgument(t *testing.T) {
 	}
 	if code := r.stop(); code != bberr.Interrupted {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// Every esptool command name maps to a command this build has.
+func TestEsptoolCommandNamesAllMapped(t *testing.T) {
+	for name, target := range cliargs.EsptoolCommands(newApp(io.Discard, io.Discard)) {
+		if target == "" {
+			t.Errorf("%s maps to no command", name)
+		}
 	}
 }
