@@ -98,7 +98,7 @@ func New(opts Options) *Decoder {
 func (d *Decoder) Feed(p []byte) []Event {
 	d.out = d.out[:0]
 	if d.opts.File {
-		p = d.input(p, false)
+		p = d.input(p, false, false)
 	}
 	d.split.feed(p, d.onLine)
 	return d.result()
@@ -123,10 +123,17 @@ func (d *Decoder) result() []Event {
 // crash dump, a frame header, a garbage run. A live monitor calls it when
 // the port has been idle for a moment, so nothing waits for a newline that
 // is not coming.
-func (d *Decoder) Flush() []Event {
+func (d *Decoder) Flush() []Event { return d.flush(false) }
+
+// Close ends the input: like Flush, and a UTF-16 file's dangling odd byte
+// or unpaired surrogate becomes U+FFFD (Flush keeps them: on a pipe that
+// paused, their other half may still come).
+func (d *Decoder) Close() []Event { return d.flush(true) }
+
+func (d *Decoder) flush(end bool) []Event {
 	d.out = d.out[:0]
 	if d.opts.File {
-		d.split.feed(d.input(nil, true), d.onLine)
+		d.split.feed(d.input(nil, true, end), d.onLine)
 	}
 	d.split.flush(d.onLine)
 	d.endGarbage()

@@ -17,7 +17,8 @@
 // other programs' lines, which never raise a problem) -> reboot inference
 // (banner, garbage, Blynk millis going backwards; tied to a preceding
 // crash). Flush releases whatever waits for more input; a live monitor
-// calls it when the port goes idle.
+// calls it when the port goes idle. Close ends the input (a saved file:
+// a UTF-16 file's dangling half character becomes U+FFFD).
 //
 // Invariant: concatenating Event.Raw over all events, in order, gives back
 // the input byte for byte (for UTF-16 files: its text in UTF-8), except

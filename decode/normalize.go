@@ -440,11 +440,13 @@ func (tc *transcoder) flush() []byte {
 }
 
 // input runs the encoding stage in front of the splitter (Options.File).
-func (d *Decoder) input(p []byte, final bool) []byte {
+// decide: settle the encoding on what has come (a flush); end: the input
+// is over (Close).
+func (d *Decoder) input(p []byte, decide, end bool) []byte {
 	tc := &d.tc
 	if tc.enc == encUnknown {
 		tc.pend = append(tc.pend, p...)
-		enc, bom, how := detectEncoding(tc.pend, final)
+		enc, bom, how := detectEncoding(tc.pend, decide)
 		if enc == encUnknown {
 			return nil
 		}
@@ -472,7 +474,7 @@ func (d *Decoder) input(p []byte, final bool) []byte {
 		return p
 	}
 	out := tc.convert(p)
-	if final {
+	if end {
 		out = append(out, tc.flush()...)
 	}
 	return out

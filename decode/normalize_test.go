@@ -100,7 +100,7 @@ func decodeWith(t testing.TB, data []byte, n int, o Options) []Event {
 	for i := 0; i < len(data); i += n {
 		evs = append(evs, d.Feed(data[i:min(i+n, len(data))])...)
 	}
-	return append(evs, d.Flush()...)
+	return append(evs, d.Close()...)
 }
 
 // Bare-CR line ends are split and reported; CRLF logs are not affected.
@@ -164,4 +164,21 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A pipe that pauses in the middle of a UTF-16 character: the idle Flush
+// keeps the odd byte for the next read instead of turning it into U+FFFD.
+func TestUTF16FlushKeepsOddByte(t *testing.T) {
+	in := utf16Bytes("[1] Ready (ping: 5ms).\r\n[2] Connecting to blynk.cloud:443\r\n", false, true)
+	d := New(Options{File: true, Now: fixedClock})
+	var evs []Event
+	half := 41 // odd: inside a character
+	evs = append(evs, d.Feed(in[:half])...)
+	evs = append(evs, d.Flush()...)
+	evs = append(evs, d.Feed(in[half:])...)
+	evs = append(evs, d.Close()...)
+	out := render(evs, nil)
+	if strings.Contains(out, "\ufffd") || !strings.Contains(out, "connecting to the Blynk server blynk.cloud port 443") {
+		t.Fatalf("%s", out)
+	}
 }

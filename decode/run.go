@@ -35,7 +35,8 @@ type RunResult struct {
 
 // Run decodes everything in from (a saved log, or a pipe that may pause) and
 // writes the annotated text or JSON to out, then the diagnosis. Reading
-// stops when ctx ends (Ctrl-C): what was read is flushed and decoded first.
+// stops when ctx ends (Ctrl-C): what was read is decoded and diagnosed, then
+// ctx.Err() is returned.
 // Output errors are returned as they are; a read error is a BadInput
 // *bberr.Error.
 func Run(ctx context.Context, from io.Reader, out io.Writer, o RunOptions) (RunResult, error) {
@@ -72,6 +73,22 @@ func Run(ctx context.Context, from io.Reader, out io.Writer, o RunOptions) (RunR
 		}
 		return nil
 	}
+	finish := func() error {
+		if err := emit(d.Close()); err != nil {
+			return err
+		}
+		res.Problems = g.Problems()
+		if o.NoDiagnosis {
+			return nil
+		}
+		if o.JSON {
+			return enc.Encode(NewDiagnosisRecord(res.Problems))
+		}
+		if _, err := fmt.Fprintln(out); err != nil {
+			return err
+		}
+		return WriteProblems(out, res.Problems)
+	}
 	type chunk struct {
 		b   []byte
 		err error
@@ -101,7 +118,9 @@ loop:
 	for {
 		select {
 		case <-ctx.Done():
-			if err := emit(d.Flush()); err != nil {
+			// Ctrl-C on a live pipe: what was read is decoded and
+			// diagnosed before the caller exits with 130.
+			if err := finish(); err != nil {
 				return res, err
 			}
 			return res, ctx.Err()
@@ -125,20 +144,7 @@ loop:
 			idle.Reset(o.Idle)
 		}
 	}
-	if err := emit(d.Flush()); err != nil {
-		return res, err
-	}
-	res.Problems = g.Problems()
-	if o.NoDiagnosis {
-		return res, nil
-	}
-	if o.JSON {
-		return res, enc.Encode(NewDiagnosisRecord(res.Problems))
-	}
-	if _, err := fmt.Fprintln(out); err != nil {
-		return res, err
-	}
-	return res, WriteProblems(out, res.Problems)
+	return res, finish()
 }
 
 // LoadELF reads the ELF at path through safeio: a regular file of at most
