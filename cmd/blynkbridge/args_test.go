@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
 )
 
 // Every registered command must accept its flags after positional arguments.
@@ -59,4 +60,27 @@ func TestExitCodesAndUsageError(t *testing.T) {
 	if _, errOut, code := runCLI(t, "version", "--nope"); code != bberr.Usage {
 		t.Fatalf("unknown flag: code %d (%s)", code, errOut)
 	}
+}
+
+// Helpers for the tests: the command line's shape is internal/cliargs.
+
+// normalizeArgs is cliargs.Normalize without the usage error (the fake
+// apps of the profile tests have no unknown commands).
+func normalizeArgs(app *cli.App, args []string) []string {
+	out, err := cliargs.Normalize(app, args)
+	if err != nil {
+		return args
+	}
+	return out
+}
+
+func hasRealSubcommands(c *cli.Command) bool { return cliargs.HasRealSubcommands(c) }
+
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
 	"github.com/blynkbridge/blynkbridge/profiles"
 )
 
@@ -53,9 +54,9 @@ func wireProfile(c *cli.Command) {
 		return
 	}
 	wired[c] = true
-	// hasRealSubcommands (args.go) ignores the "help" subcommand urfave/cli
+	// cliargs.HasRealSubcommands ignores the "help" subcommand urfave/cli
 	// adds to every command once an app has run.
-	parent := hasRealSubcommands(c)
+	parent := cliargs.HasRealSubcommands(c)
 	if parent {
 		for _, s := range c.Subcommands {
 			if s.Name != "help" {
