@@ -98,6 +98,7 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	data, _ = safeio.DecodeText(data) // edited in Notepad: UTF-16 or a BOM
 	f, err := Parse(path, data)
 	if err != nil {
 		return nil, err

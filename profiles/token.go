@@ -22,6 +22,8 @@ func ReadTokenFile(path string) (blynk.Token, []string, error) {
 	if err != nil {
 		return blynk.Token{}, nil, err
 	}
+	// Saved by Notepad or PowerShell (UTF-16, a BOM): read as meant.
+	data, _ = safeio.DecodeText(data)
 	line, _, _ := strings.Cut(string(data), "\n")
 	t := blynk.NewToken(strings.TrimSpace(line))
 	if t.IsZero() {

@@ -106,6 +106,7 @@ func (s *Server) printStart(out io.Writer, asJSON bool, tokens int) {
 // never contains the file's text.
 func ParseTokens(name string, data []byte) ([]blynk.Token, error) {
 	var toks []blynk.Token
+	data, _ = safeio.DecodeText(data) // saved by Notepad or PowerShell
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())

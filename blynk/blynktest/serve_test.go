@@ -27,6 +27,14 @@ func TestParseTokens(t *testing.T) {
 	if bberr.CodeOf(err) != bberr.BadInput || !strings.Contains(err.Error(), "junk.bin line ") {
 		t.Fatalf("got %v", err)
 	}
+	// Saved by PowerShell: UTF-16 with a BOM.
+	u := []byte{0xFF, 0xFE}
+	for _, c := range a + "\r\n" {
+		u = append(u, byte(c), 0)
+	}
+	if toks, err := ParseTokens("ps.txt", u); err != nil || len(toks) != 1 || toks[0].Reveal() != a {
+		t.Fatalf("UTF-16 file: %v %v", toks, err)
+	}
 	_, err = ParseTokens("t.txt", []byte(a+"\nsecret-but-short\n"))
 	if err == nil || strings.Contains(err.Error(), "secret-but-short") {
 		t.Fatalf("bad line accepted or echoed: %v", err)

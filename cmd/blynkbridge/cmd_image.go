@@ -189,6 +189,7 @@ func imageSettings(c *cli.Context) (firmware.Settings, error) {
 		if err != nil {
 			return s, err
 		}
+		b, _ = safeio.DecodeText(b) // saved by Notepad or PowerShell
 		p := strings.TrimRight(string(b), "\r\n")
 		s.Password = &p
 	}
@@ -199,7 +200,9 @@ func imageSettings(c *cli.Context) (firmware.Settings, error) {
 // tokenFlags reads --token / --token-file (either, not both), warning
 // about a token on the command line as profile add does.
 func tokenFlags(c *cli.Context) (tok blynk.Token, err error) {
-	if c.IsSet("token") && c.IsSet("token-file") {
+	// Values, not IsSet: an exported but empty $BLYNKBRIDGE_TOKEN marks
+	// --token as set in urfave/cli.
+	if strings.TrimSpace(c.String("token")) != "" && c.String("token-file") != "" {
 		return tok, bberr.New(bberr.Usage, "give one of them", "--token and --token-file both given")
 	}
 	if v := c.String("token"); v != "" {

@@ -225,3 +225,23 @@ func TestCreate(t *testing.T) {
 		t.Fatalf("fifo: %v", err)
 	}
 }
+
+func TestDecodeText(t *testing.T) {
+	le := []byte{0xFF, 0xFE, 'a', 0, 'b', 0, '\r', 0, '\n', 0}
+	for _, c := range []struct {
+		in        []byte
+		want, enc string
+	}{
+		{[]byte("plain\n"), "plain\n", ""},
+		{[]byte("\xEF\xBB\xBFbom"), "bom", "UTF-8 with BOM"},
+		{le, "ab\r\n", "UTF-16LE"},
+		{[]byte{0xFE, 0xFF, 0, 'a', 0, 'b'}, "ab", "UTF-16BE"},
+		{le[2:], "ab\r\n", "UTF-16LE"},
+		{[]byte{0, 'a', 0, 'b'}, "ab", "UTF-16BE"},
+	} {
+		got, enc := safeio.DecodeText(c.in)
+		if string(got) != c.want || enc != c.enc {
+			t.Errorf("%q: %q %q, want %q %q", c.in, got, enc, c.want, c.enc)
+		}
+	}
+}
