@@ -14,6 +14,7 @@ import (
 // socket is and its boards, or why it cannot be asked.
 type DaemonView struct {
 	Socket string
+	PID    int
 	Boards []daemon.BoardStatus
 	Err    error // daemon.ErrNoDaemon, daemon.ErrNotYours, or a failed request
 }
@@ -26,8 +27,29 @@ func askDaemon() DaemonView {
 	if err != nil {
 		return DaemonView{Err: err}
 	}
+	v, err := c.Version(ctx)
+	if err != nil {
+		return DaemonView{Socket: c.Socket, Err: err}
+	}
 	bs, err := c.Boards(ctx)
-	return DaemonView{Socket: c.Socket, Boards: bs, Err: err}
+	return DaemonView{Socket: c.Socket, PID: v.PID, Boards: bs, Err: err}
+}
+
+// daemonHolds turns "port busy" findings about ports the running daemon
+// holds into what they are: the daemon owning its boards, which commands
+// reach through it (killing it, as the generic fix says, is not the fix).
+func daemonHolds(fs []Finding, v DaemonView) {
+	if v.Err != nil || v.PID == 0 {
+		return
+	}
+	mark := fmt.Sprintf("(pid %d)", v.PID)
+	for i, f := range fs {
+		if f.ID == "port-busy" && f.Status == Warn && strings.Contains(f.Summary, mark) && strings.Count(f.Summary, "(pid ") == 1 {
+			port, _, _ := strings.Cut(f.Summary, " is open in ")
+			fs[i] = Finding{ID: "port-busy", Status: OK, Summary: port + " is owned by the blynkbridge daemon " + mark,
+				Detail: "monitor, flash, decode and status go through the daemon (blynkbridge status lists its boards)"}
+		}
+	}
 }
 
 // checkDaemon reports the daemon: not running is fine (it is optional); a

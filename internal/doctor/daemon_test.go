@@ -70,3 +70,19 @@ func TestDaemonUnit(t *testing.T) {
 		t.Errorf("unit does not use the socket clients look for (%s)", daemon.SystemSocket)
 	}
 }
+
+// A port the daemon holds is not "busy" in the sense the generic fix
+// means (kill it): doctor says the daemon owns it.
+func TestDaemonHoldsPort(t *testing.T) {
+	fs := []Finding{
+		{ID: "port-busy", Status: Warn, Summary: "/dev/ttyUSB0 is open in blynkbridge (pid 812)", Fix: "kill 812"},
+		{ID: "port-busy", Status: Warn, Summary: "/dev/ttyUSB1 is open in minicom (pid 900)", Fix: "kill 900"},
+	}
+	daemonHolds(fs, DaemonView{Socket: "/run/x.sock", PID: 812})
+	if fs[0].Status != OK || !strings.Contains(fs[0].Summary, "/dev/ttyUSB0 is owned by the blynkbridge daemon (pid 812)") || fs[0].Fix != "" {
+		t.Errorf("daemon's port: %+v", fs[0])
+	}
+	if fs[1].Status != Warn {
+		t.Errorf("minicom's port: %+v", fs[1])
+	}
+}

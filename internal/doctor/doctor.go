@@ -107,7 +107,9 @@ func Run(s System) []Finding {
 		out = append(out, checkProfiles(s.ConfigPath))
 	}
 	if s.Daemon != nil {
-		out = append(out, checkDaemon(s.Daemon())...)
+		v := s.Daemon()
+		daemonHolds(out, v)
+		out = append(out, checkDaemon(v)...)
 	}
 	return out
 }
