@@ -37,7 +37,7 @@ func (d *Decoder) blynkLine(l *line, ms int64, msg string) {
 			Summary: "the board rebooted: Blynk's millis counter went back from " + strconv.FormatInt(d.lastMs, 10) + " to " + strconv.FormatInt(ms, 10)}
 		r.set("from_ms", strconv.FormatInt(d.lastMs, 10))
 		r.set("to_ms", strconv.FormatInt(ms, 10))
-		r.Detail = "No boot banner was seen (it is printed at 74880 baud and is often lost), but millis() restarts at 0 only on a reboot."
+		r.Detail = "No boot banner was seen (it is printed at 74880 baud and is often lost), but millis() restarts at 0 only on a reboot - or the log joins two separate captures, as pasted logs sometimes do."
 		d.reboot(&r, "millis")
 		d.emit(r)
 	}
