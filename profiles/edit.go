@@ -51,9 +51,14 @@ type Added struct {
 }
 
 // Add stores p in the profiles file at path (under Edit's lock). The first
-// profile becomes the default. A token file that cannot be read yet only
-// warns: the profile may be written before the file.
+// profile becomes the default. Relative file paths in p (image, elf, ca,
+// token_file) are made absolute from the working directory, so the profile
+// works from anywhere. A token file that cannot be read yet only warns: the
+// profile may be written before the file.
 func Add(ctx context.Context, path string, p *Profile, o AddOptions) (*Added, error) {
+	for _, f := range []*string{&p.Image, &p.ELF, &p.CA, &p.TokenFile} {
+		*f = absPath(*f)
+	}
 	if !ValidName(p.Name) {
 		return nil, bberr.New(bberr.Usage, "use letters, digits, '-', '_' and '.'", "bad profile name %q", p.Name)
 	}
@@ -147,4 +152,15 @@ func writeFile(path string, data []byte) error {
 		return bberr.Wrap(err, bberr.Permission, "check the config directory's permissions", "cannot write %s", path)
 	}
 	return err
+}
+
+// absPath makes p absolute from the working directory; "" and ~paths stay.
+func absPath(p string) string {
+	if p == "" || strings.HasPrefix(p, "~") {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

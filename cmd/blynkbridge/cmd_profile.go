@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -361,16 +360,6 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	return c.Args().First(), nil
 }
 
-func absPath(p string) string {
-	if p == "" || strings.HasPrefix(p, "~") {
-		return p
-	}
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}
-
 func profileAdd(c *cli.Context) error {
 	name, err := oneArg(c, "NAME [flags]")
 	if err != nil {
@@ -383,9 +372,9 @@ func profileAdd(c *cli.Context) error {
 	p := &profiles.Profile{
 		Name: name, Port: c.String("port"), ByID: c.String("by-id"), USBSerial: c.String("usb-serial"), VIDPID: strings.ToLower(c.String("vid-pid")),
 		MonitorBaud: c.Int("baud"), FlashBaud: c.Int("flash-baud"), Before: c.String("before"), After: c.String("after"),
-		Image: absPath(c.String("image")), ELF: absPath(c.String("elf")),
-		Server: c.String("server"), TLS: c.String("tls"), CA: absPath(c.String("ca")), Fingerprint: c.String("fingerprint"),
-		TokenFile: absPath(c.String("token-file")), TokenEnv: c.String("token-env"),
+		Image: c.String("image"), ELF: c.String("elf"),
+		Server: c.String("server"), TLS: c.String("tls"), CA: c.String("ca"), Fingerprint: c.String("fingerprint"),
+		TokenFile: c.String("token-file"), TokenEnv: c.String("token-env"),
 	}
 	switch {
 	case c.Bool("insecure") && c.Bool("no-tls"):
