@@ -270,10 +270,12 @@ func (pl *ptyLink) writer(ctx context.Context, master *os.File, q *byteQueue) {
 func (pl *ptyLink) watchOpen(ctx context.Context, path string) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
+		pl.untracked(err)
 		return
 	}
 	if _, err := unix.InotifyAddWatch(fd, path, unix.IN_OPEN|unix.IN_CLOSE_WRITE|unix.IN_CLOSE_NOWRITE); err != nil {
 		unix.Close(fd)
+		pl.untracked(err)
 		return
 	}
 	pl.mu.Lock()
@@ -301,6 +303,19 @@ func (pl *ptyLink) watchOpen(ctx context.Context, path string) {
 			}
 		}
 	}()
+}
+
+// untracked is watchOpen failing (inotify instances are per user and few:
+// 128 by default, one per simulated pty): every byte is kept, as on a plain
+// pty, and WaitHostOpen's waiters go on at once instead of forever.
+func (pl *ptyLink) untracked(err error) {
+	pl.b.log.Warn("sim: cannot watch the pty for opens; keeping all output", "err", err)
+	pl.mu.Lock()
+	if !pl.seenOpen {
+		pl.seenOpen = true
+		close(pl.opened)
+	}
+	pl.mu.Unlock()
 }
 
 // pollOpenersLocked reads pending inotify events without blocking.
