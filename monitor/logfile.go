@@ -1,11 +1,13 @@
 package monitor
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
 // LogFile is the --log file: created 0600 (it holds everything the board
@@ -40,13 +42,16 @@ func OpenLogFile(path string, max int64, keep int) (*LogFile, error) {
 }
 
 func (l *LogFile) open() error {
-	f, err := os.OpenFile(l.Path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	// A rotating log must be a regular file: a FIFO would block the open
+	// and a device cannot be renamed. Errors as for every file written
+	// (safeio): a missing directory is 9, permission 4.
+	if st, err := os.Stat(l.Path); err == nil && !st.Mode().IsRegular() {
+		return bberr.New(bberr.BadInput, "give --log the name of a regular file (it is appended to and rotated)",
+			"will not write the log %s: it is not a regular file", l.Path)
+	}
+	f, err := safeio.Create(context.Background(), l.Path, 0o600, true)
 	if err != nil {
-		code := bberr.Failure
-		if os.IsPermission(err) {
-			code = bberr.Permission
-		}
-		return bberr.Wrap(err, code, "choose a writable --log path", "opening the log %s", l.Path)
+		return err
 	}
 	fi, err := f.Stat()
 	if err != nil {
