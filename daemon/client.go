@@ -219,8 +219,34 @@ func MatchBoard(boards []BoardStatus, spec string) (BoardStatus, bool, error) {
 // board prints (from now on), writes reaching the board while this client
 // holds the keyboard (the first attached does), DTR/RTS reset patterns
 // played by the daemon. A monitor runs on it unchanged.
-func (c *Client) Attach(ctx context.Context, board string, baud int) (*serialio.RFC2217Port, error) {
-	return c.upgrade(ctx, http.MethodGet, "/v1/boards/"+url.PathEscape(board)+"/attach", board, baud)
+func (c *Client) Attach(ctx context.Context, board string, baud int) (*AttachedPort, error) {
+	p, err := c.upgrade(ctx, http.MethodGet, "/v1/boards/"+url.PathEscape(board)+"/attach", board, baud)
+	if err != nil {
+		return nil, err
+	}
+	return &AttachedPort{RFC2217Port: p, c: c, board: board}, nil
+}
+
+// AttachedPort is a shared view of a daemon's board (Client.Attach) that
+// can also borrow the board exclusively (serialio.Lender): the monitor's
+// flash key then flashes through a loan, as `blynkbridge flash` does.
+type AttachedPort struct {
+	*serialio.RFC2217Port
+	c     *Client
+	board string
+}
+
+// Lend borrows the board for what until release is called.
+func (a *AttachedPort) Lend(ctx context.Context, what string) (serialio.Port, func(), error) {
+	baud := a.Baud()
+	if baud <= 0 {
+		baud = 115200
+	}
+	p, err := a.c.Lend(ctx, a.board, what, baud, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, func() { _ = p.Close() }, nil
 }
 
 // Lend borrows the board's port for what ("flash"): the daemon pauses its

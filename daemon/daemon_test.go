@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/blynkbridge/blynkbridge/decode"
 	"github.com/blynkbridge/blynkbridge/flash"
+	"github.com/blynkbridge/blynkbridge/monitor"
+	"github.com/blynkbridge/blynkbridge/serialio"
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
@@ -90,4 +94,72 @@ func TestAttachTwoAndLendForFlash(t *testing.T) {
 	if fi, err := os.Stat(d.Socket()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
 	}
+}
+
+// The flash key of a monitor attached through the daemon: the client's
+// engine borrows the port, which for an attached view is an exclusive loan
+// from the daemon (serialio.Lender); the engine's own hard reset and ROM
+// window then run over the loan, and the client reads the new boot.
+func TestAttachedMonitorFlashes(t *testing.T) {
+	b, path := simBoard(t, sim.Options{Flash: sim.FactoryImage()})
+	d, c, logs := startDaemon(t, Config{Boards: []BoardConfig{simConfig("d1", path, b)}})
+	waitState(t, c, "d1", StateRunning)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng := monitor.New(monitor.Options{Open: func(ctx context.Context) (serialio.Port, error) {
+		ap, err := c.Attach(ctx, "d1", 115200)
+		if err != nil {
+			return nil, err
+		}
+		return ap, nil
+	}, Decoder: decode.New(decode.Options{})})
+	go func() { _ = eng.Run(ctx) }()
+	var mu sync.Mutex
+	var kinds []string
+	go func() {
+		for {
+			items, err := eng.Wait(ctx)
+			mu.Lock()
+			for _, it := range items {
+				if it.Kind == monitor.ItemEvent {
+					kinds = append(kinds, string(it.Event.Kind)+" "+it.Event.Raw)
+				}
+			}
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := func(s string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range kinds {
+			if strings.Contains(k, s) {
+				return true
+			}
+		}
+		return false
+	}
+	if !eventually(5*time.Second, func() bool { return seen("tick") }) {
+		t.Fatal("attached engine saw no tick")
+	}
+	img := make([]byte, 4<<10)
+	for i := range img {
+		img[i] = byte(i * 7)
+	}
+	mu.Lock()
+	kinds = nil
+	mu.Unlock()
+	if _, err := eng.Flash(ctx, monitor.FlashRequest{Image: img, Offset: 0x200000, Options: flash.Options{After: flash.HardReset}}); err != nil {
+		t.Fatalf("flash from the attached monitor: %v\n%s", err, logs.String())
+	}
+	if !bytes.Equal(b.FlashContents()[0x200000:0x200000+len(img)], img) {
+		t.Fatal("flash content differs")
+	}
+	if !eventually(5*time.Second, func() bool { return seen("rst cause:2, boot mode:(3,6)") && seen("tick") }) {
+		mu.Lock()
+		t.Fatalf("no new boot after the flash: %q", kinds)
+	}
+	fileHas(t, filepath.Join(d.cfg.LogDir, "d1", "journal.jsonl"), "port lent to the flasher (pid ")
 }

@@ -158,7 +158,11 @@ func (e *Engine) Borrow(ctx context.Context, what string, f func(ctx context.Con
 		e.note("port lent to %s", what)
 		// A flasher resets the board into its loader and out again.
 		e.hostReset(what)
-		err := f(ctx, p)
+		bp, release, err := borrowable(ctx, p, what)
+		if err == nil {
+			err = f(ctx, bp)
+			release()
+		}
 		// The borrower may have changed rate and timeout; restore ours.
 		_ = p.SetBaud(e.currentBaud())
 		_ = p.SetReadTimeout(20 * time.Millisecond)
@@ -170,6 +174,15 @@ func (e *Engine) Borrow(ctx context.Context, what string, f func(ctx context.Con
 		}
 		return err
 	})
+}
+
+// borrowable is p itself or, for a port shared through a daemon
+// (serialio.Lender), an exclusive loan of the same board.
+func borrowable(ctx context.Context, p serialio.Port, what string) (serialio.Port, func(), error) {
+	if l, ok := p.(serialio.Lender); ok {
+		return l.Lend(ctx, what)
+	}
+	return p, func() {}, nil
 }
 
 // rateMeter measures bytes/s over the last second in 100 ms buckets.

@@ -56,7 +56,11 @@ func daemonMonitorOpener(ctx context.Context, spec string, baud int) (monitor.Op
 			return q, nil
 		}
 		if cl2, err := daemon.Connect(ctx, ""); err == nil {
-			return cl2.Attach(ctx, b.Name, baud)
+			ap, err := cl2.Attach(ctx, b.Name, baud)
+			if err != nil {
+				return nil, err // never a typed nil in the interface
+			}
+			return ap, nil
 		}
 		info, err := serialio.Resolve(b.Port)
 		if err != nil {
