@@ -59,9 +59,19 @@ type procResult struct {
 // grace it gets SIGINT. A run still alive 10 s after that is killed and
 // fails the test. With silentStdin its stdin is a pipe that stays open
 // and silent (as a terminal waiting for Ctrl-D); else /dev/null.
+//
+// Peak memory comes from GNU time between the test and the binary: a
+// child's ru_maxrss on Linux starts from the memory of the process that
+// forked it (this test binary, 200+ MiB under -race), so only a small
+// process in between measures the binary itself.
 func runProc(t *testing.T, env []string, silentStdin bool, grace time.Duration, args ...string) procResult {
 	t.Helper()
-	cmd := exec.Command(realBinary(t), args...)
+	const gnuTime = "/usr/bin/time"
+	if _, err := os.Stat(gnuTime); err != nil {
+		t.Skip("needs GNU time (Debian package time) to measure the binary's peak memory")
+	}
+	rssFile := filepath.Join(t.TempDir(), "maxrss")
+	cmd := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", rssFile, realBinary(t)}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -84,23 +94,51 @@ func runProc(t *testing.T, env []string, silentStdin bool, grace time.Duration, 
 	case <-done:
 	case <-time.After(grace):
 		r.signalled = true
+		// GNU time ignores SIGINT itself: the signal goes to the binary,
+		// as a shell's Ctrl-C would.
+		child := childOf(cmd.Process.Pid)
 		sent := time.Now()
-		_ = cmd.Process.Signal(syscall.SIGINT)
+		if child > 0 {
+			_ = syscall.Kill(child, syscall.SIGINT)
+		}
 		select {
 		case <-done:
 			r.afterSignal = time.Since(sent)
 		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
+			if child > 0 {
+				_ = syscall.Kill(child, syscall.SIGKILL)
+			}
 			<-done
 			t.Fatalf("%q ignored SIGINT for 10 s\nstderr:\n%s", args, errb.String())
 		}
 	}
 	r.code = cmd.ProcessState.ExitCode()
 	r.stdout, r.stderr = out.String(), errb.String()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss * 1024 // KiB on Linux
+	if b, err := os.ReadFile(rssFile); err == nil {
+		var kib int64
+		if _, err := fmt.Sscan(lastLine(string(b)), &kib); err == nil {
+			r.maxRSS = kib << 10
+		}
 	}
 	return r
+}
+
+// childOf is the first child of pid (from /proc), 0 if none.
+func childOf(pid int) int {
+	for range 100 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		var c int
+		if _, err := fmt.Sscan(string(b), &c); err == nil && c > 0 {
+			return c
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return 0
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 // hostileFiles makes a temp dir holding a FIFO with no writer and a sparse
