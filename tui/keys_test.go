@@ -214,3 +214,23 @@ func TestSearchRegexCopyTimestamps(t *testing.T) {
 		t.Fatalf("no timestamps in view:\n%s", v)
 	}
 }
+
+// The send line is a real text input: the cursor moves, a paste lands as
+// typed, and a burst of keys in it is text, not commands.
+func TestSendLineEditing(t *testing.T) {
+	ctl := manyLines(3)
+	m := newDirect(t, ctl)
+	m.Update(press("s"))
+	for _, k := range []tea.KeyMsg{press("helo"), {Type: tea.KeyLeft}, press("l"), {Type: tea.KeyEnd},
+		{Type: tea.KeyRunes, Runes: []rune(" world"), Paste: true}} {
+		m.Update(k)
+	}
+	if v := m.View(); !strings.Contains(v, "hello world") {
+		t.Fatalf("input shows:\n%s", v)
+	}
+	_, cmd := m.Update(press("enter"))
+	run(m, cmd)
+	if got := fmt.Sprintf("%q", ctl.sent); got != `["hello world\n"]` {
+		t.Fatalf("sent %s", got)
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -65,31 +67,40 @@ type flashModel struct {
 	finished    chan struct{}
 }
 
-// inputModel is a one-line text input (bubbles' textinput needs a
-// clipboard module this repository does not require).
+// inputModel is the one-line input (search, send, hex, file, regex):
+// bubbles' textinput, so the cursor moves, words delete and pastes land
+// where they are typed.
 type inputModel struct {
-	kind  inputKind
-	value []rune
+	kind inputKind
+	ti   textinput.Model
 }
 
-func (in *inputModel) update(k tea.KeyMsg) (submit, cancel bool) {
+var inputPrompts = map[inputKind]string{
+	inputSearch: "search: ",
+	inputHex:    "send hex bytes (e.g. 1d 00 01 or 1d0001): ",
+	inputFile:   "send file (path): ",
+	inputRegex:  "regex filter (empty: off): ",
+}
+
+func newInput(kind inputKind, prompt string, width int) inputModel {
+	ti := textinput.New()
+	ti.Prompt = prompt
+	ti.CharLimit = 4096
+	ti.Width = max(10, width-len(prompt)-1)
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.Focus()
+	return inputModel{kind: kind, ti: ti}
+}
+
+func (in *inputModel) update(k tea.KeyMsg) (submit, cancel bool, cmd tea.Cmd) {
 	switch k.Type {
 	case tea.KeyEnter:
-		return true, false
+		return true, false, nil
 	case tea.KeyEsc, tea.KeyCtrlC:
-		return false, true
-	case tea.KeyBackspace:
-		if len(in.value) > 0 {
-			in.value = in.value[:len(in.value)-1]
-		}
-	case tea.KeyCtrlU:
-		in.value = nil
-	case tea.KeySpace:
-		in.value = append(in.value, ' ')
-	case tea.KeyRunes:
-		in.value = append(in.value, k.Runes...)
+		return false, true, nil
 	}
-	return false, false
+	in.ti, cmd = in.ti.Update(k)
+	return false, false, cmd
 }
 
 // Model is the root bubbletea model.
@@ -374,7 +385,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, km.Bottom):
 		m.log.follow = true
 	case key.Matches(k, km.Search):
-		m.input = inputModel{kind: inputSearch}
+		m.input = newInput(inputSearch, inputPrompts[inputSearch], m.w)
 	case key.Matches(k, km.Next):
 		if !m.log.search(1) && m.log.query != "" {
 			m.note("no more matches for %q", m.log.query)
@@ -392,13 +403,13 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, km.Hex):
 		m.log.hex = !m.log.hex
 	case key.Matches(k, km.Send):
-		m.input = inputModel{kind: inputSend}
+		m.input = newInput(inputSend, "send to board (enter sends + "+eols[m.eol].name+", esc cancels): ", m.w)
 	case key.Matches(k, km.SendHex):
-		m.input = inputModel{kind: inputHex}
+		m.input = newInput(inputHex, inputPrompts[inputHex], m.w)
 	case key.Matches(k, km.SendFile):
-		m.input = inputModel{kind: inputFile}
+		m.input = newInput(inputFile, inputPrompts[inputFile], m.w)
 	case key.Matches(k, km.Regex):
-		m.input = inputModel{kind: inputRegex}
+		m.input = newInput(inputRegex, inputPrompts[inputRegex], m.w)
 	case key.Matches(k, km.Timestamps):
 		m.log.stamps = !m.log.stamps
 	case key.Matches(k, km.EOL):
@@ -440,15 +451,15 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) inputKey(k tea.KeyMsg) tea.Cmd {
-	submit, cancel := m.input.update(k)
+	submit, cancel, cmd := m.input.update(k)
 	if cancel {
 		m.input = inputModel{}
 		return nil
 	}
 	if !submit {
-		return nil
+		return cmd
 	}
-	kind, text := m.input.kind, string(m.input.value)
+	kind, text := m.input.kind, m.input.ti.Value()
 	m.input = inputModel{}
 	switch kind {
 	case inputSearch:
@@ -606,17 +617,8 @@ func (m *Model) logScreen(w, h int) []string {
 }
 
 func (m *Model) footer(w int) string {
-	switch m.input.kind {
-	case inputSearch:
-		return "search: " + string(m.input.value) + "█"
-	case inputSend:
-		return "send to board (enter sends + " + eols[m.eol].name + ", esc cancels): " + string(m.input.value) + "█"
-	case inputHex:
-		return "send hex bytes (e.g. 1d 00 01 or 1d0001): " + string(m.input.value) + "█"
-	case inputFile:
-		return "send file (path): " + string(m.input.value) + "█"
-	case inputRegex:
-		return "regex filter (empty: off): " + string(m.input.value) + "█"
+	if m.input.kind != inputNone {
+		return m.input.ti.View()
 	}
 	if m.escape {
 		return stBold.Render("Ctrl-T: the next key goes to the board")
