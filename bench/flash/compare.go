@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/blynkbridge/blynkbridge/flash"
@@ -164,12 +165,15 @@ func esptoolJS(img []byte, imgFile string, startBaud, flashBaud int) (time.Durat
 		return 0, err
 	}
 	defer b.Close()
-	cmd := exec.Command("node", script, path, imgFile, "0", fmt.Sprint(startBaud), fmt.Sprint(flashBaud))
+	ctx, cancel := context.WithTimeout(context.Background(), ejsTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script, path, imgFile, "0", fmt.Sprint(startBaud), fmt.Sprint(flashBaud))
+	cmd.Env = append(os.Environ(), "EJS_DEBUG=1") // its log on stderr, shown when it fails
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("esptool-js: %v: %s", err, lastLine(stderr.String()))
+		return 0, fmt.Errorf("esptool-js: %v; its last words: %s", err, lastLines(stderr.String(), 4))
 	}
 	var r struct {
 		Total float64 `json:"total_s"`
@@ -209,7 +213,7 @@ func tokenChange(img []byte, baud int) (time.Duration, int, error) {
 		return 0, 0, err
 	}
 	changed := append([]byte(nil), img...)
-	copy(changed[0x7F123:], "0123456789abcdef0123456789abcdef") // a new 32-character token
+	copy(changed[len(img)/2+0x123:], "0123456789abcdef0123456789abcdef") // a new 32-character token
 	start := time.Now()
 	res, err := write(changed)
 	if err != nil {
@@ -230,4 +234,16 @@ func lastLineBytes(b []byte) []byte {
 	return b
 }
 
-func lastLine(s string) string { return string(lastLineBytes([]byte(s))) }
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], " | ")
+}
+
+// ejsTimeout bounds one esptool-js run (a hung run reports its last log lines).
+var ejsTimeout = 5 * time.Minute
+
+func init() {
+	if d, err := time.ParseDuration(os.Getenv("BENCH_EJS_TIMEOUT")); err == nil {
+		ejsTimeout = d
+	}
+}
