@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/blynkbridge/blynkbridge/flash/rom"
+	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
@@ -82,5 +85,31 @@ func TestROMBaseLastSectorKeepsTheNextSector(t *testing.T) {
 	}
 	if res.SectorsWritten != 2 || bytes.Contains([]byte(lb.String()), []byte("cannot erase this odd number")) {
 		t.Fatalf("%+v\n%s", res, lb.String())
+	}
+}
+
+// A flash that does not read back what was written fails the write with
+// exit code 7 and names the sectors (MD5 replies damaged after the write).
+func TestStubVerifyFailureNamesSectors(t *testing.T) {
+	b := newBoard(t, sim.Options{Boot: sim.BootDownload})
+	var lb logBuf
+	ended := false
+	h := &hook{
+		onSend: func(req *rom.Request) bool {
+			if req.Op == rom.OpFlashDeflEnd {
+				ended = true
+			}
+			return false
+		},
+		onRecv: func(r *rom.Response) {
+			if ended && r.Op == rom.OpSPIFlashMD5 && len(r.Data) >= 16 {
+				r.Data[0] ^= 0xFF
+			}
+		},
+	}
+	f := hostFlasher(t, b, stubOpts(&lb), h)
+	_, err := f.Write(context.Background(), sketchLike(20<<10, 2), WriteOptions{Offset: 0x10000})
+	if !errors.Is(err, ErrVerify) || bberr.CodeOf(err) != bberr.DeviceError || !strings.Contains(err.Error(), "5 sector(s) at [0x10000 0x11000") {
+		t.Fatalf("%v", err)
 	}
 }

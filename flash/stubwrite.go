@@ -86,7 +86,16 @@ func (f *Flasher) writeStub(ctx context.Context, j *writeJob, wo WriteOptions) (
 	res := j.res
 	res.Stub = true
 	runs := j.runs
-	if j.base == nil && !wo.NoSkip && len(runs) > 0 {
+	// Compress the whole image while the MD5 comparison runs on the
+	// board: on a fresh or different board the whole image is the run to
+	// write, and the compressor's time is hidden.
+	var whole chan deflated
+	if len(runs) == 1 && runs[0].Len() == uint32(len(j.data)) {
+		whole = make(chan deflated, 1)
+		go func() { whole <- deflate(j.data) }()
+	}
+	compared := j.base == nil && !wo.NoSkip
+	if compared && len(runs) > 0 {
 		var err error
 		if runs, err = f.md5Skip(ctx, j.off, j.data, runs); err != nil {
 			return nil, f.ioError(err, "compare the flash with the image (MD5)")
@@ -98,7 +107,13 @@ func (f *Flasher) writeStub(ctx context.Context, j *writeJob, wo WriteOptions) (
 	full := -1 // compressed size of the whole image, when one run is all of it
 	for _, r := range runs {
 		j.confirmed = j.off + r.Start
-		d := deflate(j.data[r.Start:r.End])
+		var d deflated
+		if r.Len() == uint32(len(j.data)) && whole != nil {
+			d = <-whole
+			whole = nil
+		} else {
+			d = deflate(j.data[r.Start:r.End])
+		}
 		if r.Len() == uint32(len(j.data)) {
 			full = len(d.z)
 		}
@@ -115,13 +130,22 @@ func (f *Flasher) writeStub(ctx context.Context, j *writeJob, wo WriteOptions) (
 	j.confirmed = j.target.End
 	f.opts.Progress(planned, planned)
 	if !wo.NoVerify {
-		if err := f.verifyMD5(ctx, j.off, j.data); err != nil {
+		// After an MD5 comparison the skipped sectors were just found
+		// equal: checking what was written covers the whole image. With
+		// --base they were assumed: check everything.
+		check := []Range{{0, uint32(len(j.data))}}
+		if compared {
+			check = runs
+		}
+		if err := f.verifyMD5(ctx, j.off, j.data, check); err != nil {
 			return nil, err
 		}
 		res.Verified = true
 	}
 	res = j.finish()
-	if full < 0 {
+	if full < 0 && whole != nil {
+		full = len((<-whole).z)
+	} else if full < 0 {
 		full = len(deflate(j.data).z)
 	}
 	res.FullBytes = full
@@ -233,22 +257,23 @@ func (f *Flasher) differing(ctx context.Context, off uint32, data []byte, rs []R
 // ErrVerify is a flash that does not hold what was written.
 var ErrVerify = errors.New("verify failed")
 
-// verifyMD5 compares the flash at off with data by MD5 and names the
-// sectors that differ.
-func (f *Flasher) verifyMD5(ctx context.Context, off uint32, data []byte) error {
-	sum, err := stubMD5(ctx, f.c, off, uint32(len(data)))
+// verifyMD5 compares the flash at off with data by MD5 over the ranges
+// (image-relative) and names the sectors that differ.
+func (f *Flasher) verifyMD5(ctx context.Context, off uint32, data []byte, check []Range) error {
+	bad, err := f.differing(ctx, off, data, check)
 	if err != nil {
 		return f.ioError(err, "verify (MD5)")
 	}
-	if sum == md5.Sum(data) {
+	if len(bad) == 0 {
 		return nil
 	}
 	var secs []Range
-	for s := uint32(0); s < uint32(len(data)); s += rom.SectorSize {
-		secs = append(secs, Range{s, min(s+rom.SectorSize, uint32(len(data)))})
+	for _, b := range bad {
+		for s := b.Start; s < b.End; s += rom.SectorSize {
+			secs = append(secs, Range{s, min(s+rom.SectorSize, b.End)})
+		}
 	}
-	bad, err := f.differing(ctx, off, data, secs)
-	if err != nil {
+	if bad, err = f.differing(ctx, off, data, secs); err != nil {
 		return f.ioError(err, "verify (MD5)")
 	}
 	var list []string

@@ -185,7 +185,8 @@ func run(bauds string, size, runs int, usePTY bool) error {
 	}
 	fmt.Printf("\nload average at end: %s (the timing model sleeps; a loaded machine wakes it late)\n", loadAvg())
 	fmt.Println("bound = request frames (SLIP-escaped) + 12-byte replies at the baud, plus the sim's")
-	fmt.Printf("erase (%v/sector) and program (%v/page) time; connect/sync time is excluded.\n", sim.SectorEraseTime, sim.PageProgramTime)
+	fmt.Printf("erase (sim.ROMEraseTime: %v/sector, %v per 64 KiB block where the ROM uses block erases) and program\n", sim.SectorEraseTime, sim.BlockEraseTime)
+	fmt.Printf("(%v/page) time; connect/sync time is excluded.\n", sim.PageProgramTime)
 	fmt.Println("host µs/blk = mean time from a FLASH_DATA reply to the next request (the host's share);")
 	fmt.Println("host eff = bound / (bound + blocks x host µs/blk): the flasher's own efficiency, which")
 	fmt.Println("machine load does not move. The sim never delivers a byte before its wire time, so")
@@ -214,9 +215,9 @@ func boundFor(img []byte, off uint32, baud int) time.Duration {
 		rx += replyWireBytes
 		pages += rom.FlashBlockSize / 256
 	}
-	sectors := (int(n) + rom.SectorSize - 1) / rom.SectorSize
 	wire := time.Duration(int64(tx+rx) * 10 * int64(time.Second) / int64(baud))
-	return wire + time.Duration(sectors)*sim.SectorEraseTime + time.Duration(pages)*sim.PageProgramTime
+	// The ROM erases with 64 KiB block erases where it can (sim.ROMEraseTime).
+	return wire + sim.ROMEraseTime(off, flash.EraseSize(off, n)) + time.Duration(pages)*sim.PageProgramTime
 }
 
 // one flashes img fully, then changed with --base img, on a fresh board.
