@@ -29,14 +29,18 @@ func init() {
 		Description: `Opens the board's port and shows everything it prints, with decoded events
 marked inline (boot ROM, crashes, Blynk, Wi-Fi, TLS), a status bar, and a
 diagnosis panel listing current problems with the command that fixes each.
-Keys (press ? in the TUI): r reset, d download mode, b baud, space pause,
-/ search, t filter, x hex, s send, f flash --image, w save, q quit.
+Keys (press ? in the TUI): r reset, d download mode, b baud, 1/2 DTR/RTS,
+space pause, / search, t filter, | regex filter, T timestamps, x hex,
+y copy line, s send (E line ending, L local echo), H send hex, U send file,
+Ctrl-T then a key: send that key to the board (q, Ctrl-C...), f flash
+--image, w save, q quit (Ctrl-C: exit 130).
 
 Reset buttons drive the D1 mini's DTR/RTS auto-reset circuit; right after a
 reset the monitor reads at 74880 baud so the boot ROM's banner is readable.
 When the board is unplugged it waits for the same board (by USB identity) and
 carries on, marking the gap. Nothing read is dropped: --log keeps every byte
-with host timestamps.
+with host timestamps, written as it arrives (fsync'd on unplug and exit,
+rotated by --log-max, mode 0600, login tokens masked).
 
 When stdout is not a terminal, or with --plain, it prints annotated lines
 (the text form of "blynkbridge decode"); --json prints one event per line
