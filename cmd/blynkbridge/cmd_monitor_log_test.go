@@ -19,21 +19,6 @@ import (
 	"github.com/blynkbridge/blynkbridge/sim"
 )
 
-// buildCLI builds the blynkbridge binary into a temp dir.
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go toolchain on PATH to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "blynkbridge")
-	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 const killTestToken = "Zx9kQ2mB7vLp4RtY8wNc3HdF6sJe1GaU"
 
 // A monitor process with --log is SIGKILLed while the board prints: every
@@ -42,7 +27,7 @@ const killTestToken = "Zx9kQ2mB7vLp4RtY8wNc3HdF6sJe1GaU"
 // token is (BLYNK_DEBUG text dumps and binary login frames are in the
 // stream).
 func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
-	bin := buildCLI(t)
+	bin := realBinary(t) // hostile_test.go: built once per test run
 	fw := sim.FirmwareFunc(func(ctx context.Context, dev sim.Device) error {
 		dev.Begin(115200)
 		for i := 0; ; i++ {
@@ -137,7 +122,7 @@ func TestMonitorLogSurvivesSIGKILL(t *testing.T) {
 
 // The TUI on a real terminal: Ctrl-C exits 130 (as the README says), q 0.
 func TestMonitorTUICtrlCExits130(t *testing.T) {
-	bin := buildCLI(t)
+	bin := realBinary(t) // hostile_test.go: built once per test run
 	for _, tc := range []struct {
 		key  string
 		want int
