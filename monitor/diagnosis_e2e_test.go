@@ -100,7 +100,7 @@ func TestE2EPeriodicUnplugIsNotABootLoop(t *testing.T) {
 		r.nextTick(t)
 		r.b.Unplug()
 		r.waitUntil(t, "unplugged", func() bool { return r.state().Board == BoardUnplugged })
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		if err := r.b.Replug(); err != nil {
 			t.Fatal(err)
 		}
