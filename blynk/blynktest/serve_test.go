@@ -54,3 +54,25 @@ func TestServeNeedsATokenAndAPair(t *testing.T) {
 		t.Fatalf("bad pair: %v", err)
 	}
 }
+
+// FuzzParseTokens: any bytes as a token file: never a panic, every token
+// accepted has a token's shape, and an error never quotes the file.
+func FuzzParseTokens(f *testing.F) {
+	f.Add([]byte("# desk\nXq7vB2mN9pL4kR8sT1wY6zA3cD5fG0hJ\n"))
+	f.Add([]byte{0xFF, 0xFE, 'a', 0, '\n', 0})
+	f.Add([]byte("\x00\x01\x02"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		toks, err := ParseTokens("f", data)
+		if err != nil {
+			if len(data) > 8 && strings.Contains(err.Error(), string(data)) {
+				t.Fatalf("error quotes the file: %v", err)
+			}
+			return
+		}
+		for _, tok := range toks {
+			if len(tok.Reveal()) != 32 {
+				t.Fatalf("accepted %d-character token", len(tok.Reveal()))
+			}
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
@@ -240,4 +241,26 @@ func TestDecodeText(t *testing.T) {
 			t.Errorf("%q: %q %q, want %q %q", c.in, got, enc, c.want, c.enc)
 		}
 	}
+}
+
+// FuzzDecodeText: any bytes: never a panic, valid UTF-8 out for UTF-16
+// input, and plain text passes unchanged.
+func FuzzDecodeText(f *testing.F) {
+	f.Add([]byte("plain\n"))
+	f.Add([]byte{0xFF, 0xFE, 'a', 0, '\n', 0})
+	f.Add([]byte{0xFE, 0xFF, 0xD8, 0x00})
+	f.Add([]byte{0, 'a', 0, 'b'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		text, enc := safeio.DecodeText(b)
+		switch enc {
+		case "":
+			if !bytes.Equal(text, b) {
+				t.Fatal("plain text changed")
+			}
+		case "UTF-16LE", "UTF-16BE":
+			if !utf8.Valid(text) {
+				t.Fatalf("invalid UTF-8 from %s", enc)
+			}
+		}
+	})
 }
