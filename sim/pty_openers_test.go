@@ -1,3 +1,7 @@
+//go:build linux
+
+// Linux only: the sim watches the pty with inotify there.
+
 package sim
 
 import (
