@@ -154,16 +154,28 @@ func TestBashCompletion(t *testing.T) {
 // runs, so the driver then presses Ctrl-X r - a widget that appends the
 // edited line to a file and clears it, never running it - until the file
 // has a line. It returns that line ("GOT:" + the completed buffer) and
-// everything zsh printed (candidate lists, errors). compinit says whether
-// the user's shell loaded compsys before sourcing the script.
-func zshComplete(t *testing.T, e *compEnv, compinit bool, line string) string {
+// everything zsh printed (candidate lists, errors). mode is how the user
+// loads the script: "compinit" (compsys loaded, then source), "source"
+// (no compinit before), "fpath" (_blynkbridge in a directory on $fpath, as
+// the .deb installs it, then compinit).
+func zshComplete(t *testing.T, e *compEnv, mode string, line string) string {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "buffer")
 	setup := `PS1="P> "; unsetopt zle_bracketed_paste 2>/dev/null; `
-	if compinit {
-		setup += `autoload -Uz compinit; compinit -i; `
+	switch mode {
+	case "compinit":
+		setup += `autoload -Uz compinit; compinit -i; source <(blynkbridge completion zsh); `
+	case "source":
+		setup += `source <(blynkbridge completion zsh); `
+	case "fpath":
+		dir := t.TempDir()
+		script, _ := shellcomp.Script("zsh")
+		if err := os.WriteFile(filepath.Join(dir, "_blynkbridge"), []byte(script), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		setup += `fpath=(` + zshQuote(dir) + ` $fpath); autoload -Uz compinit; compinit -i -d ` + zshQuote(filepath.Join(dir, ".zcompdump")) + `; `
 	}
-	setup += `source <(blynkbridge completion zsh); ` +
+	setup += 
 		`_report() { print -r -- "GOT:$BUFFER" >> ` + zshQuote(report) + `; BUFFER=; }; zle -N _report; bindkey '^Xr' _report; echo READY`
 	driver := `zmodload zsh/zpty
 zpty z "TERM=dumb zsh -f -i"
@@ -201,8 +213,8 @@ func TestZshCompletion(t *testing.T) {
 		t.Skip("zsh is not installed (.ci/run installs it)")
 	}
 	e := newCompEnv(t)
-	for _, compinit := range []bool{true, false} {
-		name := map[bool]string{true: "zsh with compinit", false: "zsh without compinit"}[compinit]
+	for _, compinit := range []string{"compinit", "source", "fpath"} {
+		name := "zsh (" + compinit + ")"
 		out := zshComplete(t, e, compinit, "blynkbridge vers")
 		if !strings.Contains(out, "GOT:blynkbridge version") || strings.Contains(out, "unrecognized modifier") || strings.Contains(out, "command not found: compdef") {
 			t.Errorf("%s: vers<Tab>:\n%s", name, out)
