@@ -175,7 +175,7 @@ func zshComplete(t *testing.T, e *compEnv, mode string, line string) string {
 		}
 		setup += `fpath=(` + zshQuote(dir) + ` $fpath); autoload -Uz compinit; compinit -i -d ` + zshQuote(filepath.Join(dir, ".zcompdump")) + `; `
 	}
-	setup += 
+	setup +=
 		`_report() { print -r -- "GOT:$BUFFER" >> ` + zshQuote(report) + `; BUFFER=; }; zle -N _report; bindkey '^Xr' _report; echo READY`
 	driver := `zmodload zsh/zpty
 zpty z "TERM=dumb zsh -f -i"
