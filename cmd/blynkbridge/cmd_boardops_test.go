@@ -47,6 +47,23 @@ func TestFlashPairsReadVerifyEraseOverPTY(t *testing.T) {
 		t.Fatal("the flash does not hold both files")
 	}
 
+	// --json with pairs: one envelope, one entry per file.
+	out, _ = runOK(t, append([]string{"flash", "0x0", appFile, "0x300000", fsFile, "--json"}, stay[:4]...)...)
+	var env struct {
+		V     int `json:"v"`
+		Files []struct {
+			File   string `json:"file"`
+			Result struct {
+				SectorsWritten int  `json:"sectors_written"`
+				Verified       bool `json:"verified"`
+			} `json:"result"`
+		} `json:"files"`
+	}
+	decodeJSON(t, out, &env)
+	if env.V != 1 || len(env.Files) != 2 || env.Files[1].File != fsFile || env.Files[0].Result.SectorsWritten != 0 || !env.Files[0].Result.Verified {
+		t.Fatalf("flash --json with pairs (a second write of the same files writes nothing):\n%s", out)
+	}
+
 	out, _ = runOK(t, append([]string{"verify", "0x0", appFile, "0x300000", fsFile}, stay[:4]...)...)
 	assertContains(t, "verify", out, "app.bin: flash 0x0-0x17fff matches", "fs.bin: flash 0x300000-0x301fff matches")
 	// The same file one sector off: verify names what differs, exit 10.

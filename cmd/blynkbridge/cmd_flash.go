@@ -195,6 +195,13 @@ func boardFlags(extra ...cli.Flag) []cli.Flag {
 	), extra...)
 }
 
+// flashFilesJSON is flash --json for several ADDRESS FILE pairs.
+type flashFilesJSON struct {
+	V     int         `json:"v"`
+	Port  string      `json:"port"`
+	Files []flashJSON `json:"files"`
+}
+
 func runFlash(c *cli.Context) error {
 	ims, err := flashImages(c, "flash")
 	if err != nil {
@@ -271,6 +278,7 @@ func runFlash(c *cli.Context) error {
 	if err := s.F.Finish(c.Context); err != nil {
 		return err
 	}
+	var files []flashJSON
 	for i, res := range results {
 		secs := res.Duration.Seconds()
 		rate := 0.0
@@ -288,9 +296,7 @@ func runFlash(c *cli.Context) error {
 			if patch != nil && i == 0 {
 				j.Patch = patch.JSON()
 			}
-			if err := writeJSON(out, j); err != nil {
-				return err
-			}
+			files = append(files, j)
 			continue
 		}
 		if res.ResumedFrom != nil {
@@ -317,7 +323,11 @@ func runFlash(c *cli.Context) error {
 		}
 	}
 	if asJSON {
-		return nil
+		if len(files) == 1 {
+			return writeJSON(out, files[0])
+		}
+		// ADDRESS FILE pairs: one envelope, one entry per file.
+		return writeJSON(out, flashFilesJSON{V: 1, Port: s.Port.Name(), Files: files})
 	}
 	switch s.F.After() {
 	case flash.HardReset, flash.SoftReset:
