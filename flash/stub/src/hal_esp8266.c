@@ -40,11 +40,16 @@ extern struct {
 	u32 id, chip_size, block_size, sector_size, page_size, status_mask;
 } flashchip;
 
+static void drain(void)
+{
+	while (REG(UART_STATUS) & 0xFF)
+		rx_put((u8)REG(UART_FIFO));
+}
+
 static void uart_isr(void *arg)
 {
 	(void)arg;
-	while (REG(UART_STATUS) & 0xFF)
-		rx_put((u8)REG(UART_FIFO));
+	drain();
 	REG(UART_INT_CLR) = UART_RXFIFO_FULL | UART_RXFIFO_TOUT;
 }
 
@@ -57,15 +62,25 @@ void hal_init(void)
 	REG(UART_INT_ENA) = UART_RXFIFO_FULL | UART_RXFIFO_TOUT;
 	ets_isr_attach(UART_INUM, uart_isr, 0);
 	ets_isr_unmask(1u << UART_INUM);
+	/* The loader may run with interrupts raised: let level 1 through. */
+	u32 ps;
+	__asm__ volatile("rsil %0, 0" : "=r"(ps));
+	(void)ps;
 	spi_flash_attach();
 	SPIUnlock();
 }
 
 void hal_rx_wait(void)
 {
+	/* Also drain the FIFO here (with the interrupt masked, so the ISR and
+	 * this loop never both write the ring): should the interrupt not
+	 * fire, the stub still works, only without the overlap. */
 	u32 h = rx_head;
-	while (h == rx_head && rx_tail != (h + 1 == RX_RING_SIZE ? 0 : h + 1))
-		;
+	while (h == rx_head && rx_tail != (h + 1 == RX_RING_SIZE ? 0 : h + 1)) {
+		ets_isr_mask(1u << UART_INUM);
+		drain();
+		ets_isr_unmask(1u << UART_INUM);
+	}
 }
 
 void hal_tx(const u8 *p, u32 n)
