@@ -1,3 +1,7 @@
+//go:build linux
+
+// Linux only, as realBinary (hostile_test.go) is.
+
 package main
 
 import (
