@@ -184,14 +184,17 @@ func flashFix(ctx context.Context, w io.Writer, d *Demo, eng *monitor.Engine, fx
 	res, err := d.Apply(ctx, eng, fx, func(done, total int) {
 		if total > 0 && done*10/total != last {
 			last = done * 10 / total
-			fmt.Fprintf(w, "demo:   flash %3d%% (%d/%d bytes)\n", done*100/total, done, total)
+			fmt.Fprintf(w, "demo:   flash %3d%% (%d/%d bytes of the image)\n", done*100/total, done, total)
 		}
 	})
 	if err != nil {
 		return bberr.Wrap(err, bberr.CodeOf(err), bberr.HintOf(err), "demo: flashing the fix")
 	}
-	say("flashed %d sector(s), skipped %d unchanged, %d bytes sent in %s; the flasher reset the board",
-		res.SectorsWritten, res.SectorsSkipped, res.Bytes, res.Duration.Round(time.Millisecond))
+	// Two different byte counts: the progress above counts image bytes,
+	// the wire count is smaller when the stub compresses. Name both so
+	// they cannot be read as one figure that disagrees with itself.
+	say("flashed %d sector(s) (%d bytes of the image, %d bytes on the wire), skipped %d unchanged, in %s; the flasher reset the board",
+		res.SectorsWritten, res.Planned, res.Bytes, res.SectorsSkipped, res.Duration.Round(time.Millisecond))
 	return nil
 }
 

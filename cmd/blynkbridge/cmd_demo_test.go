@@ -22,7 +22,7 @@ func TestDemoPlain(t *testing.T) {
 		"names the server by IP address 127.0.0.1",
 		`patching the config block: host "localhost"`,
 		"flashing only the changed sectors (1 of 2): 0x01000",
-		"flashed 1 sector(s), skipped 1 unchanged",
+		"flashed 1 sector(s) (", "bytes of the image", "bytes on the wire), skipped 1 unchanged",
 		"Connecting to localhost:",
 		"Certificate OK",
 		"Ready (ping: ",
