@@ -23,7 +23,14 @@ import (
 var jsonRuns = map[string]func(t *testing.T) string{
 	"version": func(t *testing.T) string { out, _ := runOK(t, "version", "--json"); return out },
 	"ports":   func(t *testing.T) string { out, _ := runOK(t, "ports", "--json", "--all"); return out },
-	"doctor":  func(t *testing.T) string { out, _, _ := runCLI(t, "doctor", "--json"); return out },
+	"exit-codes": func(t *testing.T) string {
+		out, _ := runOK(t, "exit-codes", "--json")
+		if !strings.Contains(out, `"name": "port-not-found"`) {
+			t.Errorf("exit-codes --json lacks the table:\n%s", out)
+		}
+		return out
+	},
+	"doctor": func(t *testing.T) string { out, _, _ := runCLI(t, "doctor", "--json"); return out },
 	"decode": func(t *testing.T) string {
 		out, _ := runOK(t, "decode", decodeTestdata+"logs/boot-debug-74880.log", "--json")
 		return out
