@@ -16,7 +16,10 @@ import (
 // does not check at all, and data files such as a filesystem are not
 // images).
 func LoadFlashFile(ctx context.Context, path string) ([]byte, int64, error) {
-	b, err := safeio.ReadFile(ctx, path, safeio.ELF)
+	// Either a .bin or an .elf: the ELF's size limit (debug info makes them
+	// large), named for what the user gave, so a missing .bin is not called
+	// an "ELF file".
+	b, err := safeio.ReadFile(ctx, path, safeio.Kind{Name: "firmware file", Max: safeio.ELF.Max})
 	if err != nil {
 		return nil, -1, err
 	}
