@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -196,6 +198,9 @@ func applyProfile(c *cli.Context) error {
 	name := lineageString(c, "profile")
 	if name == "" {
 		name = os.Getenv(profiles.EnvProfile)
+	}
+	if err := dropEnvBeatenByFlag(c); err != nil {
+		return err
 	}
 	has := func(n string) bool { return hasFlag(cmd.Flags, n) }
 	isSet := func(n string) bool { return setByUser(c, n) }
@@ -478,4 +483,70 @@ func completeProfileNames(c *cli.Context) {
 		return
 	}
 	f.WriteNames(c.App.Writer)
+}
+
+// dropEnvBeatenByFlag keeps flag > env: urfave/cli counts a flag that only
+// its own EnvVars set (image patch --token from $BLYNKBRIDGE_TOKEN) as set,
+// just like one given on the command line, so `--token-file F` with the
+// variable exported read as "both given". A flag set only by the
+// environment goes back to its default when another flag of its
+// profiles.Bindings group is on the command line.
+func dropEnvBeatenByFlag(c *cli.Context) error {
+	binds := profiles.Bindings(c.Command.FullName())
+	envOnly := map[string]bool{}
+	onCLI := map[string]string{} // group -> a flag of it given on the command line
+	for _, b := range binds {
+		f := findFlag(c.Command.Flags, b.Flag)
+		if b.Group == "" || f == nil || !c.IsSet(b.Flag) {
+			continue
+		}
+		if fromEnvOnly(c, f) {
+			envOnly[b.Flag] = true
+		} else {
+			onCLI[b.Group] = b.Flag
+		}
+	}
+	for _, b := range binds {
+		if !envOnly[b.Flag] || onCLI[b.Group] == "" {
+			continue
+		}
+		f := findFlag(c.Command.Flags, b.Flag)
+		def := ""
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			def = d.GetDefaultText() // strings come quoted
+			if u, err := strconv.Unquote(def); err == nil {
+				def = u
+			}
+		}
+		if err := setFlag(c, f, def); err != nil {
+			return err
+		}
+		slog.Debug("environment yields to the command line", "dropped", b.Flag, "given", onCLI[b.Group])
+	}
+	return nil
+}
+
+// fromEnvOnly reports whether f holds a value only because one of its own
+// EnvVars is exported. urfave/cli keeps that apart only inside its
+// flag.FlagSet, which counts (NumFlags) the flags the command line gave
+// and not those the environment set: setting the flag to the value it
+// already holds counts it only if the command line did not. Slice flags
+// would append on Set, so they count as given on the command line (the
+// behaviour before this check).
+func fromEnvOnly(c *cli.Context, f cli.Flag) bool {
+	if !f.IsSet() { // not marked by EnvVars: the command line set it
+		return false
+	}
+	name := f.Names()[0]
+	v := c.Value(name)
+	switch v.(type) {
+	case string, bool, int, int64, uint, uint64, float64, time.Duration:
+	default:
+		return false
+	}
+	n := c.NumFlags()
+	if err := c.Set(name, fmt.Sprint(v)); err != nil {
+		return false
+	}
+	return c.NumFlags() > n
 }

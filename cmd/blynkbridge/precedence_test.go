@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +100,90 @@ buffer = 99
 	t.Logf("checked %d command/flag/TLS-mode cases", checked)
 	if checked < 100 {
 		t.Fatalf("only %d cases: the walk lost commands", checked)
+	}
+}
+
+// The environment never collides with the command line (flag > env >
+// profile > default). Issue 19: with $BLYNKBRIDGE_TOKEN exported, `image
+// patch --token-file F` said "--token and --token-file both given",
+// because urfave/cli counts a flag its own EnvVars set as set. For every
+// command that reads profiles and every flag of a conflict family it has:
+// export the environment variables of the rest of the family, give the
+// flag on the command line, and check it wins and none of the exported
+// values reached the others.
+func TestEnvYieldsToFlagEveryCommand(t *testing.T) {
+	clearEnv(t)
+	tok := writeTemp(t, "tok", []byte(testToken+"\n"))
+	ca := writeTemp(t, "ca.pem", []byte("x"))
+	useProfiles(t, "[profiles.p]\n")
+	envValue := map[string]string{
+		"port": "/dev/env-port", "token": testToken, "token-file": tok, "ca": ca, "insecure": "true", "no-tls": "true",
+		"fingerprint": "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD",
+	}
+	app := newApp(io.Discard, io.Discard)
+	checked := 0
+	walkLeaves(app.Commands, "", func(name string, c *cli.Command) {
+		if noProfileCommands[strings.Fields(name)[0]] {
+			return
+		}
+		binds := profiles.Bindings(name)
+		for _, fam := range conflictFamilies {
+			for _, flag := range fam {
+				if findFlag(c.Flags, flag) == nil {
+					continue
+				}
+				t.Run(name+"/"+flag, func(t *testing.T) {
+					exported := map[string]string{}
+					for _, b := range binds {
+						v, ok := envValue[b.Flag]
+						if b.Flag == flag || !ok || len(b.Env) == 0 || !slices.Contains(fam, b.Flag) {
+							continue
+						}
+						for _, e := range b.Env {
+							t.Setenv(e, v)
+						}
+						exported[b.Flag] = v
+					}
+					checked++
+					restoreEnvFlags(t, c)
+					got, err := probeFlags(t, c, name, flag, binds)
+					if err != nil {
+						t.Fatalf("--%s on the command line, %v exported: %v", flag, exported, err)
+					}
+					if want := cliValue(c, flag); !strings.Contains(got[flag], want) {
+						t.Errorf("--%s = %q, want the command line's %q", flag, got[flag], want)
+					}
+					for o, v := range exported {
+						if findFlag(c.Flags, o) != nil && got[o] == v {
+							t.Errorf("--%s on the command line, yet --%s=%q came from the environment", flag, o, v)
+						}
+					}
+				})
+			}
+		}
+	})
+	if checked < 20 {
+		t.Fatalf("only %d cases: the walk lost commands", checked)
+	}
+}
+
+// restoreEnvFlags undoes, at the end of the test, what urfave/cli writes
+// into the shared flag definitions when an EnvVars variable is exported
+// (Value and HasBeenSet stay for every later run in this process), so the
+// values exported here cannot reach later tests.
+func restoreEnvFlags(t *testing.T, c *cli.Command) {
+	for _, f := range c.Flags {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			v, set := f.Value, f.HasBeenSet
+			t.Cleanup(func() { f.Value, f.HasBeenSet = v, set })
+		case *cli.IntFlag:
+			v, set := f.Value, f.HasBeenSet
+			t.Cleanup(func() { f.Value, f.HasBeenSet = v, set })
+		case *cli.BoolFlag:
+			v, set := f.Value, f.HasBeenSet
+			t.Cleanup(func() { f.Value, f.HasBeenSet = v, set })
+		}
 	}
 }
 
@@ -196,5 +283,23 @@ func TestImagePatchFingerprintFromWithProfileFingerprint(t *testing.T) {
 	out, _ := runOK(t, "image", "patch", bin, "-o", dir+"/p.bin", "--fingerprint-from", addr, "--json")
 	if strings.Contains(out, "AA:BB:CC:DD:EE:FF") || strings.Contains(out, "aa:bb:cc:dd:ee:ff") {
 		t.Fatalf("the profile's fingerprint was patched in:\n%s", out)
+	}
+}
+
+// The issue's reproduction, end to end: $BLYNKBRIDGE_TOKEN exported and
+// --token-file on the command line: the file's token is patched in, with
+// no "both given".
+func TestImagePatchTokenFileBeatsEnvToken(t *testing.T) {
+	clearEnv(t)
+	restoreEnvFlags(t, findCommand(findCommand(newApp(io.Discard, io.Discard).Commands, "image").Subcommands, "patch"))
+	const envToken = "EnvEnvEnvEnvEnvEnvEnvEnvEnvEnv00"
+	t.Setenv("BLYNKBRIDGE_TOKEN", envToken)
+	tok := writeTemp(t, "tok", []byte(testToken+"\n"))
+	in := writeTemp(t, "fw.bin", fixtureImage(t, 0))
+	out := filepath.Join(t.TempDir(), "out.bin")
+	runOK(t, "image", "patch", in, "-o", out, "--server", "blynk.lan:9443", "--token-file", tok)
+	b := readFile(t, out)
+	if !bytes.Contains(b, []byte(testToken)) || bytes.Contains(b, []byte(envToken)) {
+		t.Fatal("the patched image does not hold the --token-file token alone")
 	}
 }
