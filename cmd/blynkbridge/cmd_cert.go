@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/certs"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
 
@@ -70,17 +70,6 @@ func init() {
 	})
 }
 
-// writeJSON prints one indented --json report; the cert, image and profile
-// commands share it so their output looks alike. HTML escaping is off so
-// that "<U+200E>" and a redacted "<token …45, 32 chars>" stay readable
-// (the decoded values are the same either way).
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 // checkInput is the text to check: the arguments, or stdin for "-" (read
 // with a size limit, and given up on Ctrl-C).
 func checkInput(c *cli.Context) (string, error) {
@@ -117,7 +106,7 @@ func certCheck(c *cli.Context) error {
 	}
 	rep := certs.Check(in)
 	if c.Bool("json") {
-		if err := writeJSON(c.App.Writer, rep); err != nil {
+		if err := jsonout.Write(c.App.Writer, rep); err != nil {
 			return err
 		}
 	} else {
@@ -142,7 +131,7 @@ func certFingerprint(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		if err := writeJSON(c.App.Writer, rep); err != nil {
+		if err := jsonout.Write(c.App.Writer, rep); err != nil {
 			return err
 		}
 	} else {
@@ -168,7 +157,7 @@ func certNew(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, rep)
+		return jsonout.Write(c.App.Writer, rep)
 	}
 	rep.WriteText(c.App.Writer)
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
 )
 
 func init() {
@@ -97,7 +98,7 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 	} else {
 		cfg.Logger = slog.New(slog.NewTextHandler(c.App.Writer, &slog.HandlerOptions{Level: level}))
 	}
-	for _, s := range nonEmpty(c.StringSlice("rfc2217-allow")) {
+	for _, s := range cliargs.NonEmpty(c.StringSlice("rfc2217-allow")) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
@@ -108,8 +109,8 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		}
 		cfg.RFC2217Allow = append(cfg.RFC2217Allow, p.Masked())
 	}
-	for _, spec := range nonEmpty(c.StringSlice("port")) {
-		name, port := splitNamed(spec)
+	for _, spec := range cliargs.NonEmpty(c.StringSlice("port")) {
+		name, port := daemon.SplitNamed(spec)
 		cfg.Boards = append(cfg.Boards, daemon.BoardConfig{Name: name, Port: port, Baud: c.Int("baud")})
 	}
 	if c.Bool("all-profiles") {
@@ -155,8 +156,8 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		}
 		return nil, bberr.New(bberr.Usage, "name the board with --port NAME=PORT and use that NAME", "%s %q: no such board", flag, name)
 	}
-	for _, spec := range nonEmpty(c.StringSlice("rfc2217")) {
-		name, addr := splitNamed(spec)
+	for _, spec := range cliargs.NonEmpty(c.StringSlice("rfc2217")) {
+		name, addr := daemon.SplitNamed(spec)
 		if strings.Count(spec, "=") == 0 {
 			name = ""
 		}
@@ -166,7 +167,7 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		}
 		bc.RFC2217 = addr
 	}
-	if relays := nonEmpty(c.StringSlice("relay")); len(relays) > 0 {
+	if relays := cliargs.NonEmpty(c.StringSlice("relay")); len(relays) > 0 {
 		rf, err := parseRelayFlags(c)
 		if err != nil {
 			return cfg, err
@@ -181,15 +182,6 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// splitNamed reads "NAME=VALUE" (the name before the first '=', when it is
-// a plain name) or just "VALUE".
-func splitNamed(s string) (name, value string) {
-	if i := strings.IndexByte(s, '='); i > 0 && !strings.ContainsAny(s[:i], "/:?") {
-		return s[:i], s[i+1:]
-	}
-	return "", s
 }
 
 // daemonHint is the hint of commands that need a daemon.

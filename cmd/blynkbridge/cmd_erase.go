@@ -7,6 +7,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 )
 
 func init() {
@@ -68,7 +69,7 @@ func runErase(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	if c.Bool("json") {
-		return writeJSON(out, eraseJSON{V: 1, Port: s.Port.Name(), All: r == nil, Range: r})
+		return jsonout.Write(out, eraseJSON{V: 1, Port: s.Port.Name(), All: r == nil, Range: r})
 	}
 	if r == nil {
 		fmt.Fprintln(out, "Erased the whole flash.")

@@ -15,6 +15,8 @@ import (
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/flash/session"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 	"github.com/blynkbridge/blynkbridge/internal/progress"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
@@ -324,10 +326,10 @@ func runFlash(c *cli.Context) error {
 	}
 	if asJSON {
 		if len(files) == 1 {
-			return writeJSON(out, files[0])
+			return jsonout.Write(out, files[0])
 		}
 		// ADDRESS FILE pairs: one envelope, one entry per file.
-		return writeJSON(out, flashFilesJSON{V: 1, Port: s.Port.Name(), Files: files})
+		return jsonout.Write(out, flashFilesJSON{V: 1, Port: s.Port.Name(), Files: files})
 	}
 	switch s.F.After() {
 	case flash.HardReset, flash.SoftReset:
@@ -437,20 +439,10 @@ func flashResumeCommand(c *cli.Context) string {
 		case strings.HasPrefix(a, "--token="):
 			a = "--token='***'"
 		}
-		parts = append(parts, shellWord(a))
+		parts = append(parts, cliargs.ShellWord(a))
 	}
 	if !flagOnCommandLine(c, "resume") {
 		parts = append(parts, "--resume")
 	}
 	return strings.Join(parts, " ")
-}
-
-// shellWord quotes a for a POSIX shell when it needs it.
-func shellWord(a string) string {
-	if a != "" && strings.IndexFunc(a, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-=:,+@%", r))
-	}) < 0 || strings.HasPrefix(a, "'") {
-		return a
-	}
-	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/certs"
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/profiles"
 )
@@ -134,7 +135,7 @@ func imageInfo(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		if err := writeJSON(c.App.Writer, in); err != nil {
+		if err := jsonout.Write(c.App.Writer, in); err != nil {
 			return err
 		}
 	} else {
@@ -244,7 +245,7 @@ func imagePatch(c *cli.Context) error {
 	}
 	rep := firmware.NewPatchReport(in, out, s, p)
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, rep)
+		return jsonout.Write(c.App.Writer, rep)
 	}
 	rep.WriteText(c.App.Writer)
 	return nil
@@ -267,7 +268,7 @@ func imageStrings(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		if err := writeJSON(c.App.Writer, rep); err != nil {
+		if err := jsonout.Write(c.App.Writer, rep); err != nil {
 			return err
 		}
 	} else {
@@ -303,7 +304,7 @@ func imageBuild(c *cli.Context) error {
 	}
 	rep := firmware.NewBuildReport(in, out, b)
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, rep)
+		return jsonout.Write(c.App.Writer, rep)
 	}
 	rep.WriteText(c.App.Writer)
 	return nil

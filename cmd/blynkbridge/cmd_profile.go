@@ -14,6 +14,7 @@ import (
 	"github.com/blynkbridge/blynkbridge/blynk"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/internal/cliargs"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 	"github.com/blynkbridge/blynkbridge/profiles"
 )
 
@@ -415,7 +416,7 @@ func profileList(c *cli.Context) error {
 	}
 	switch {
 	case c.Bool("json"):
-		return writeJSON(c.App.Writer, f.List())
+		return jsonout.Write(c.App.Writer, f.List())
 	case c.Bool("quiet"):
 		f.WriteNames(c.App.Writer)
 		return nil
@@ -436,7 +437,7 @@ func profileShow(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, struct {
+		return jsonout.Write(c.App.Writer, struct {
 			V int `json:"v"`
 			profiles.JSON
 		}{profiles.ReportVersion, profiles.ToJSON(p, f.Default)})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 	"github.com/blynkbridge/blynkbridge/internal/progress"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
 )
@@ -90,7 +91,7 @@ func runRead(c *cli.Context) error {
 	}
 	sum := md5.Sum(data)
 	if c.Bool("json") {
-		return writeJSON(out, readJSON{V: 1, Port: s.Port.Name(), File: file, Range: r, Bytes: len(data), MD5: hex.EncodeToString(sum[:])})
+		return jsonout.Write(out, readJSON{V: 1, Port: s.Port.Name(), File: file, Range: r, Bytes: len(data), MD5: hex.EncodeToString(sum[:])})
 	}
 	fmt.Fprintf(out, "Read %s (%d bytes) into %s, MD5 %x checked.\n", r, len(data), file, sum)
 	return nil

@@ -3,20 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/cliargs"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/relay"
 	"github.com/blynkbridge/blynkbridge/serialio"
@@ -72,9 +69,9 @@ type relayFlags struct {
 // parseRelayFlags resolves blynk-ser.sh aliases and the TLS mode.
 func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
 	rf := &relayFlags{}
-	ports := nonEmpty(c.StringSlice("port"))
+	ports := cliargs.NonEmpty(c.StringSlice("port"))
 	serverPort := ""
-	if comm := nonEmpty(c.StringSlice("comm")); len(comm) > 0 {
+	if comm := cliargs.NonEmpty(c.StringSlice("comm")); len(comm) > 0 {
 		// blynk-ser.sh: -c is the serial port and -p the server port.
 		for _, p := range ports {
 			if _, err := strconv.Atoi(p); err != nil {
@@ -170,45 +167,6 @@ func parseRelayFlags(c *cli.Context) (*relayFlags, error) {
 	return rf, nil
 }
 
-// nonEmpty trims, drops empty values and repeats (a profile fills a slice
-// flag once per alias, so the same port can arrive twice).
-func nonEmpty(in []string) []string {
-	var out []string
-	for _, s := range in {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// boardOpener resolves a --port spec to a stable identity once, and
-// reopens by that identity after an unplug, so a board that comes back as
-// /dev/ttyUSB1 is still found (a path or symlink is simply opened again).
-func boardOpener(spec string, baud int) (relay.Opener, error) {
-	info, err := serialio.Resolve(spec)
-	if err != nil {
-		return nil, err
-	}
-	ident := info.Identity.String()
-	if ident == "" {
-		ident = info.Path
-	}
-	first := info.Path
-	return func(ctx context.Context) (serialio.Port, error) {
-		path := first
-		first = ""
-		if path == "" {
-			pi, err := serialio.Resolve(ident)
-			if err != nil {
-				return nil, err
-			}
-			path = pi.Path
-		}
-		return serialio.Open(ctx, path, baud)
-	}, nil
-}
-
 func relayAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return bberr.New(bberr.Usage, "give boards with --port (repeatable)", "unexpected argument %q", c.Args().First())
@@ -218,7 +176,7 @@ func relayAction(c *cli.Context) error {
 		return err
 	}
 	for _, spec := range rf.ports {
-		open, err := boardOpener(spec, c.Int("baud"))
+		open, err := relay.PortOpener(spec, c.Int("baud"))
 		if err != nil {
 			return err
 		}
@@ -234,7 +192,7 @@ func relayAction(c *cli.Context) error {
 	switch {
 	case c.Bool("json"):
 		logger = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})).With("v", 1)
-	case !c.Bool("plain") && relayIsTerminal(c.App.Writer):
+	case !c.Bool("plain") && stdoutIsTerminal(c):
 		// The live view owns the screen; log lines go into it.
 		feed = tui.NewRelayFeed()
 		logger = slog.New(slog.NewTextHandler(feed, &slog.HandlerOptions{Level: level}))
@@ -262,7 +220,7 @@ func relayAction(c *cli.Context) error {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					logStats(logger, r.Stats(), c.Bool("json"))
+					relay.LogStats(logger, r.Stats(), c.Bool("json"))
 				}
 			}
 		}()
@@ -290,28 +248,7 @@ func relayAction(c *cli.Context) error {
 	}
 	cancel()
 	wg.Wait()
-	logStats(logger, r.Stats(), c.Bool("json"))
+	relay.LogStats(logger, r.Stats(), c.Bool("json"))
 	logger.Info("relay stopped")
 	return runErr
-}
-
-// logStats logs the counters: one JSON line with every board (the "boards"
-// array holds relay.Stats objects), or one text line per board.
-func logStats(l *slog.Logger, stats []relay.Stats, asJSON bool) {
-	if asJSON {
-		l.Info("stats", "boards", stats)
-		return
-	}
-	for _, s := range stats {
-		l.Info("stats", "board", s.Board, "state", string(s.State), "server", s.Server,
-			"frames_up", s.FramesUp, "bytes_up", s.BytesUp, "frames_down", s.FramesDown, "bytes_down", s.BytesDown,
-			"logins_ok", s.LoginsOK, "board_logins", s.BoardLogins, "reconnects", s.Reconnects, "replays", s.Replays,
-			"last_ping_rtt_ms", s.LastPingRTTms, "skipped_bytes", s.SkippedBytes, "buffered", s.Buffered, "dropped", s.Dropped,
-			"dropped_by", relay.DropCauses(s.DroppedBy), "oversize", s.Oversize, "last_error", s.LastError)
-	}
-}
-
-func relayIsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

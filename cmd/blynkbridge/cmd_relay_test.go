@@ -242,15 +242,3 @@ func TestRelayRefusesBadTrustAtStart(t *testing.T) {
 		t.Logf("%v: exit %d after %s", tc.args[5:], code, time.Since(start).Round(time.Millisecond))
 	}
 }
-
-// The plain stats line carries the buffered count and the drops by cause.
-func TestRelayPlainStatsLine(t *testing.T) {
-	var b strings.Builder
-	l := slog.New(slog.NewTextHandler(&b, nil))
-	logStats(l, []relay.Stats{{Board: "uno", Buffered: 3, Dropped: 5, DroppedBy: map[string]int64{relay.DropShutdown: 3, relay.DropBufferFull: 2}}}, false)
-	for _, want := range []string{"buffered=3", "dropped=5", `dropped_by="buffer-full=2 shutdown=3"`} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("stats line lacks %s: %s", want, b.String())
-		}
-	}
-}

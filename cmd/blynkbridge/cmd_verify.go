@@ -7,6 +7,7 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
+	"github.com/blynkbridge/blynkbridge/internal/jsonout"
 )
 
 func init() {
@@ -79,7 +80,7 @@ func runVerify(c *cli.Context) error {
 		fmt.Fprintln(out)
 	}
 	if c.Bool("json") {
-		if err := writeJSON(out, j); err != nil {
+		if err := jsonout.Write(out, j); err != nil {
 			return err
 		}
 	}
