@@ -1,6 +1,9 @@
 package daemon
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSplitNamed(t *testing.T) {
 	for _, tc := range []struct{ in, name, value string }{
@@ -14,5 +17,11 @@ func TestSplitNamed(t *testing.T) {
 		if n, v := SplitNamed(tc.in); n != tc.name || v != tc.value {
 			t.Errorf("SplitNamed(%q) = %q, %q; want %q, %q", tc.in, n, v, tc.name, tc.value)
 		}
+	}
+}
+
+func TestStartHintNamesTheSocket(t *testing.T) {
+	if h := StartHint(); !strings.Contains(h, DefaultSocket()) || !strings.HasPrefix(h, "start one: blynkbridge daemon") {
+		t.Errorf("hint %q", h)
 	}
 }

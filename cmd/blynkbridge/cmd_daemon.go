@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -182,9 +181,4 @@ func daemonConfig(c *cli.Context) (daemon.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// daemonHint is the hint of commands that need a daemon.
-func daemonHint() string {
-	return fmt.Sprintf("start one: blynkbridge daemon (or systemctl start blynkbridge); its socket is %s", daemon.DefaultSocket())
 }

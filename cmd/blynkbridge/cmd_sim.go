@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -122,7 +118,7 @@ func runSim(c *cli.Context) error {
 		case <-opened:
 			// Let the opener finish setting its line rate (stty, an
 			// esptool-style open) before the banner goes out.
-			sleepOrDone(ctx, 100*time.Millisecond)
+			sim.Sleep(ctx, 100*time.Millisecond)
 		case <-ctx.Done():
 			return nil
 		}
@@ -139,7 +135,7 @@ func runSim(c *cli.Context) error {
 	defer signal.Stop(usr2)
 	keys := make(chan string, 4)
 	if f, ok := c.App.Reader.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		go readKeys(f, keys)
+		go sim.ReadKeys(f, keys)
 	}
 	tick := func(d time.Duration) <-chan time.Time {
 		if d <= 0 {
@@ -151,12 +147,17 @@ func runSim(c *cli.Context) error {
 	unplug := func() {
 		b.Unplug()
 		fmt.Fprintln(out, "unplugged")
-		sleepOrDone(ctx, c.Duration("unplug-for"))
+		sim.Sleep(ctx, c.Duration("unplug-for"))
 		if err := b.Replug(); err != nil {
 			fmt.Fprintf(out, "replug failed: %v\n", err)
 			return
 		}
 		fmt.Fprintf(out, "replugged: pty %s\n", b.PTYPath())
+	}
+	crash := func(kind sim.RestartReason) {
+		if err := b.Crash(kind); err != nil {
+			fmt.Fprintf(out, "%v\n", err)
+		}
 	}
 	for {
 		select {
@@ -165,7 +166,7 @@ func runSim(c *cli.Context) error {
 		case <-usr1:
 			b.PressReset()
 		case <-usr2:
-			resetIntoLoader(ctx, b, boot)
+			b.ResetIntoLoader(ctx, boot)
 		case <-crashC:
 			if b.Crash(kind) == nil {
 				fmt.Fprintf(out, "crash: %s\n", kind)
@@ -179,11 +180,11 @@ func runSim(c *cli.Context) error {
 			case "r":
 				b.PressReset()
 			case "d":
-				resetIntoLoader(ctx, b, boot)
+				b.ResetIntoLoader(ctx, boot)
 			case "c":
-				reportCrash(out, b.Crash(sim.RestartException))
+				crash(sim.RestartException)
 			case "w":
-				reportCrash(out, b.Crash(sim.RestartSoftWDT))
+				crash(sim.RestartSoftWDT)
 			case "g":
 				b.Garbage(c.Int("garbage-bytes"))
 			case "u":
@@ -210,35 +211,4 @@ func simSketchBaud(c *cli.Context) int {
 		return c.Int("baud")
 	}
 	return blynkfw.DefaultBaud(k)
-}
-
-func reportCrash(out io.Writer, err error) {
-	if err != nil {
-		fmt.Fprintf(out, "%v\n", err)
-	}
-}
-
-func readKeys(r io.Reader, keys chan<- string) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		keys <- strings.TrimSpace(sc.Text())
-	}
-}
-
-func sleepOrDone(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-}
-
-// resetIntoLoader does by hand what a flasher's DTR/RTS sequence does: hold
-// FLASH (GPIO0 low), press RST, release FLASH back to the --boot strap.
-func resetIntoLoader(ctx context.Context, b *sim.Board, boot sim.BootMode) {
-	b.PressFlashButton(true)
-	b.PressReset()
-	sleepOrDone(ctx, 50*time.Millisecond)
-	b.PressFlashButton(boot == sim.BootDownload)
 }
