@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/decode"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/internal/safeio"
@@ -45,8 +46,8 @@ func runDecode(c *cli.Context) error {
 	name := c.Args().First()
 	var in io.Reader
 	// decode BOARD reads a running daemon's raw log of that board
-	// (daemon_hooks.go); a file of that name wins.
-	fromDaemon, viaDaemon, err := daemonDecodeInput(c.Context, name)
+	// (daemon.DecodeInput); a file of that name wins.
+	fromDaemon, viaDaemon, err := daemon.DecodeInput(c.Context, name)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/flash/session"
@@ -72,7 +73,7 @@ func flashConnFlags() []cli.Flag {
 }
 
 // flashOpen opens the port (or borrows it from a running daemon that owns
-// the board, daemon_hooks.go) and builds a Flasher from the shared flags;
+// the board, daemon.LendPort) and builds a Flasher from the shared flags;
 // secrets (the image's token and WiFi password) are masked in --trace.
 func flashOpen(c *cli.Context, opts flash.Options, secrets ...string) (*session.Session, error) {
 	before, err := flash.ParseBefore(c.String("before"))
@@ -106,7 +107,7 @@ func flashOpen(c *cli.Context, opts flash.Options, secrets ...string) (*session.
 			fmt.Fprintf(c.App.ErrWriter, "warning: --unredacted: the trace %s holds the auth token and WiFi password; do not attach it to a bug report\n", p)
 		}
 	}
-	port, viaDaemon, err := daemonLendPort(c.Context, c.String("port"), c.Int("baud"), &opts)
+	port, viaDaemon, err := daemon.LendPort(c.Context, c.String("port"), c.Int("baud"), &opts)
 	if err != nil {
 		for _, cl := range closers {
 			cl.Close()

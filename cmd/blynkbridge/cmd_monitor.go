@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/decode"
 	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/flash"
@@ -81,7 +82,7 @@ func stdoutIsTerminal(c *cli.Context) bool {
 // call gets that port. After an unplug it waits for the same board by
 // identity (the node may come back under another name) and opens it again.
 func monitorOpener(ctx context.Context, spec string, baud int, fr serialio.Framing) (monitor.Opener, error) {
-	if open, ok, err := daemonMonitorOpener(ctx, spec, baud); ok || err != nil {
+	if open, ok, err := daemon.MonitorOpener(ctx, spec, baud); ok || err != nil {
 		if ok && err == nil && !fr.IsDefault() {
 			return nil, bberr.New(bberr.Usage, "the daemon owns this board's port: drop --databits/--parity/--stopbits/--flow", "a line format other than 8N1 cannot be set through the daemon")
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
 	"github.com/blynkbridge/blynkbridge/serialio"
 )
@@ -31,7 +32,7 @@ func init() {
 				return l.WriteJSON(c.App.Writer)
 			}
 			l.WriteTable(c.App.Writer)
-			daemonPortsNote(c.Context, c.App.Writer)
+			daemon.WritePortsNote(c.Context, c.App.Writer)
 			return nil
 		},
 	})

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -8,39 +8,38 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/monitor"
 	"github.com/blynkbridge/blynkbridge/serialio"
 )
 
-// How the one-shot commands go through a running daemon with no new
-// flags: each asks whether a daemon owns the board its --port names and,
+// The client side of the one-shot commands (monitor, flash, decode,
+// ports): they go through a running daemon with no new flags. Each asks whether a daemon owns the board its --port names and,
 // if so, talks to the daemon instead of opening the device (which the
 // daemon holds). Without a daemon (or for a port it does not own) nothing
 // changes. BLYNKBRIDGE_NO_DAEMON=1 ignores a running daemon.
 
-// daemonBoard finds the daemon's board for spec: ok false when no daemon
+// boardFor finds the daemon's board for spec: ok false when no daemon
 // runs or it has no such board.
-func daemonBoard(ctx context.Context, spec string) (*daemon.Client, daemon.BoardStatus, bool, error) {
-	cl, err := daemon.Connect(ctx, "")
+func boardFor(ctx context.Context, spec string) (*Client, BoardStatus, bool, error) {
+	cl, err := Connect(ctx, "")
 	if err != nil {
-		return nil, daemon.BoardStatus{}, false, nil
+		return nil, BoardStatus{}, false, nil
 	}
 	b, ok, err := cl.FindBoard(ctx, spec)
 	if err != nil || !ok {
-		return nil, daemon.BoardStatus{}, false, err
+		return nil, BoardStatus{}, false, err
 	}
 	return cl, b, true, nil
 }
 
-// daemonMonitorOpener attaches the monitor to the daemon's board: the
+// MonitorOpener attaches the monitor to the daemon's board: the
 // engine runs on the shared stream exactly as on a port. After the
 // connection drops (the board was unplugged, the daemon restarted) it
 // attaches again; if the daemon is gone for good it opens the board
 // itself.
-func daemonMonitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, bool, error) {
-	cl, b, ok, err := daemonBoard(ctx, spec)
+func MonitorOpener(ctx context.Context, spec string, baud int) (monitor.Opener, bool, error) {
+	cl, b, ok, err := boardFor(ctx, spec)
 	if !ok {
 		return nil, false, err
 	}
@@ -55,7 +54,7 @@ func daemonMonitorOpener(ctx context.Context, spec string, baud int) (monitor.Op
 			p = nil
 			return q, nil
 		}
-		if cl2, err := daemon.Connect(ctx, ""); err == nil {
+		if cl2, err := Connect(ctx, ""); err == nil {
 			ap, err := cl2.Attach(ctx, b.Name, baud)
 			if err != nil {
 				return nil, err // never a typed nil in the interface
@@ -70,12 +69,12 @@ func daemonMonitorOpener(ctx context.Context, spec string, baud int) (monitor.Op
 	}, true, nil
 }
 
-// daemonLendPort borrows the daemon's board for a flash. A hard reset at
+// LendPort borrows the daemon's board for a flash. A hard reset at
 // the end is left to the daemon (opts.After becomes StayInLoader): its
 // engine then reads the new sketch's boot banner at the ROM's rate, which a
 // reset inside the loan would lose.
-func daemonLendPort(ctx context.Context, spec string, baud int, opts *flash.Options) (serialio.Port, bool, error) {
-	cl, b, ok, err := daemonBoard(ctx, spec)
+func LendPort(ctx context.Context, spec string, baud int, opts *flash.Options) (serialio.Port, bool, error) {
+	cl, b, ok, err := boardFor(ctx, spec)
 	if !ok {
 		return nil, false, err
 	}
@@ -90,10 +89,10 @@ func daemonLendPort(ctx context.Context, spec string, baud int, opts *flash.Opti
 	return p, true, nil
 }
 
-// daemonDecodeInput is what `decode NAME` reads when NAME is no file but
+// DecodeInput is what `decode NAME` reads when NAME is no file but
 // a board of a running daemon (its raw log, tokens masked); with no NAME
 // on a terminal, the daemon's only board. ok false otherwise.
-func daemonDecodeInput(ctx context.Context, name string) (io.ReadCloser, bool, error) {
+func DecodeInput(ctx context.Context, name string) (io.ReadCloser, bool, error) {
 	if name == "-" {
 		return nil, false, nil
 	}
@@ -104,7 +103,7 @@ func daemonDecodeInput(ctx context.Context, name string) (io.ReadCloser, bool, e
 	} else if _, err := os.Stat(name); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
-	cl, err := daemon.Connect(ctx, "")
+	cl, err := Connect(ctx, "")
 	if err != nil {
 		return nil, false, nil
 	}
@@ -121,9 +120,9 @@ func daemonDecodeInput(ctx context.Context, name string) (io.ReadCloser, bool, e
 	return nil, false, nil
 }
 
-// daemonPortsNote says which listed ports the daemon holds.
-func daemonPortsNote(ctx context.Context, w io.Writer) {
-	cl, err := daemon.Connect(ctx, "")
+// WritePortsNote says which listed ports the daemon holds.
+func WritePortsNote(ctx context.Context, w io.Writer) {
+	cl, err := Connect(ctx, "")
 	if err != nil {
 		return
 	}
