@@ -71,7 +71,7 @@ func runDemoTUI(c *cli.Context, opts demo.Options) error {
 	defer d.Close()
 	eng := monitor.New(monitor.Options{Open: d.Open, Decoder: decode.New(decode.Options{}), Reconnect: true})
 	con := demo.NewConsole(d, eng)
-	return runEngine(c.Context, eng, func(ctx context.Context) error {
+	return tui.RunEngine(c.Context, eng, func(ctx context.Context) error {
 		go func() { _ = d.PowerOn(ctx, eng) }()
 		return tui.Run(ctx, con, tui.Config{Title: "blynkbridge demo", Intro: d.Intro()})
 	})

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -13,10 +11,8 @@ import (
 
 	"github.com/blynkbridge/blynkbridge/daemon"
 	"github.com/blynkbridge/blynkbridge/decode"
-	"github.com/blynkbridge/blynkbridge/firmware"
 	"github.com/blynkbridge/blynkbridge/flash"
 	"github.com/blynkbridge/blynkbridge/internal/bberr"
-	"github.com/blynkbridge/blynkbridge/internal/safeio"
 	"github.com/blynkbridge/blynkbridge/monitor"
 	"github.com/blynkbridge/blynkbridge/serialio"
 	"github.com/blynkbridge/blynkbridge/tui"
@@ -77,55 +73,6 @@ func stdoutIsTerminal(c *cli.Context) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// monitorOpener resolves --port and opens it now, so a missing, busy or
-// forbidden port is an error before any screen appears; the engine's first
-// call gets that port. After an unplug it waits for the same board by
-// identity (the node may come back under another name) and opens it again.
-func monitorOpener(ctx context.Context, spec string, baud int, fr serialio.Framing) (monitor.Opener, error) {
-	if open, ok, err := daemon.MonitorOpener(ctx, spec, baud); ok || err != nil {
-		if ok && err == nil && !fr.IsDefault() {
-			return nil, bberr.New(bberr.Usage, "the daemon owns this board's port: drop --databits/--parity/--stopbits/--flow", "a line format other than 8N1 cannot be set through the daemon")
-		}
-		return open, err // a running daemon owns the board: attach to it
-	}
-	info, err := serialio.Resolve(spec)
-	if err != nil {
-		return nil, err
-	}
-	open := func(ctx context.Context, path string) (serialio.Port, error) {
-		p, err := serialio.Open(ctx, path, baud)
-		if err != nil || fr.IsDefault() {
-			return p, err
-		}
-		d, ok := p.(*serialio.Device)
-		if !ok {
-			p.Close()
-			return nil, bberr.New(bberr.Usage, "drop --databits/--parity/--stopbits/--flow for this port", "%s cannot take a line format other than 8N1", path)
-		}
-		if err := d.SetFraming(fr); err != nil {
-			p.Close()
-			return nil, err
-		}
-		return p, nil
-	}
-	first, err := open(ctx, info.Path)
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) (serialio.Port, error) {
-		if first != nil {
-			p := first
-			first = nil
-			return p, nil
-		}
-		pi, err := serialio.WaitFor(ctx, info.Identity, 0)
-		if err != nil {
-			return nil, err
-		}
-		return open(ctx, pi.Path)
-	}, nil
-}
-
 func runMonitor(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return bberr.New(bberr.Usage, "give the port with -p/--port", "monitor takes no arguments (got %q)", c.Args().First())
@@ -143,7 +90,7 @@ func runMonitor(c *cli.Context) error {
 	}
 	con := &monitor.Console{}
 	if p := c.String("image"); p != "" {
-		img, off, err := monitorImage(p, c.String("offset"))
+		img, off, err := monitor.LoadImage(p, c.String("offset"))
 		if err != nil {
 			return err
 		}
@@ -164,7 +111,14 @@ func runMonitor(c *cli.Context) error {
 	if c.Int("scrollback") < 100 {
 		return bberr.New(bberr.Usage, "keep at least 100 lines (default 20000)", "bad --scrollback %d", c.Int("scrollback"))
 	}
-	open, err := monitorOpener(c.Context, c.String("port"), c.Int("baud"), fr)
+	// A running daemon that owns the board: attach to it; else open the port.
+	open, viaDaemon, err := daemon.MonitorOpener(c.Context, c.String("port"), c.Int("baud"))
+	if viaDaemon && err == nil && !fr.IsDefault() {
+		return bberr.New(bberr.Usage, "the daemon owns this board's port: drop --databits/--parity/--stopbits/--flow", "a line format other than 8N1 cannot be set through the daemon")
+	}
+	if !viaDaemon && err == nil {
+		open, err = monitor.OpenPort(c.Context, c.String("port"), c.Int("baud"), fr)
+	}
 	if err != nil {
 		return err
 	}
@@ -187,84 +141,11 @@ func runMonitor(c *cli.Context) error {
 	eng := monitor.New(opts)
 	con.Engine = eng
 	tuiMode := !c.Bool("plain") && !c.Bool("json") && stdoutIsTerminal(c)
-	return runEngine(c.Context, eng, func(ctx context.Context) error {
+	return tui.RunEngine(c.Context, eng, func(ctx context.Context) error {
 		if tuiMode {
 			return tui.Run(ctx, con, tui.Config{Title: "blynkbridge monitor", EOL: c.String("eol"), Echo: c.Bool("echo"),
 				Timestamps: c.Bool("timestamps"), MaxLines: c.Int("scrollback")})
 		}
-		return printItems(ctx, c.App.Writer, eng, c.Bool("json"), con.ImageProblems())
+		return monitor.PrintItems(ctx, c.App.Writer, eng, c.Bool("json"), con.ImageProblems())
 	})
-}
-
-// runEngine runs eng and the consumer together: it returns when the
-// consumer does (q, Ctrl-C) or when the engine stops on its own (unplug
-// without reconnect, the port failing to open).
-func runEngine(parent context.Context, eng *monitor.Engine, consume func(ctx context.Context) error) error {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	runErr := make(chan error, 1)
-	go func() { runErr <- eng.Run(ctx) }()
-	err := consume(ctx)
-	cancel()
-	rerr := <-runErr
-	if rerr != nil {
-		return rerr
-	}
-	if errors.Is(err, tui.ErrInterrupted) {
-		return err // Ctrl-C in the TUI: exit 130
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
-		return parent.Err()
-	}
-	return err
-}
-
-// printItems is the non-terminal consumer: annotated lines or JSON, then
-// the diagnosis when the monitor stops.
-func printItems(ctx context.Context, w io.Writer, eng *monitor.Engine, asJSON bool, imgProblems []decode.Problem) error {
-	pr := monitor.NewPrinter(w, asJSON)
-	tr := monitor.NewTracker()
-	tr.SetImageProblems(imgProblems)
-	for {
-		items, err := eng.Wait(ctx)
-		for _, it := range items {
-			if perr := pr.Print(it); perr != nil {
-				return perr
-			}
-			tr.Observe(it, eng.Status())
-		}
-		if err != nil {
-			_ = pr.Problems(tr.Problems())
-			return err
-		}
-	}
-}
-
-// monitorImage reads --image and picks its offset: 0x0 for the Arduino
-// layout (eboot + sketch), 0x1000 for a sketch image alone, 0x0 otherwise.
-func monitorImage(path, offset string) ([]byte, uint32, error) {
-	// A regular file of at most 16 MiB: never blocks, so no context.
-	img, err := safeio.ReadFile(context.Background(), path, safeio.Image)
-	if err != nil {
-		return nil, 0, err
-	}
-	if offset != "" {
-		var off uint32
-		if _, err := fmt.Sscanf(offset, "0x%x", &off); err != nil {
-			if _, err := fmt.Sscanf(offset, "%d", &off); err != nil {
-				return nil, 0, bberr.New(bberr.Usage, "write --offset as 0x1000 or 4096", "bad --offset %q", offset)
-			}
-		}
-		return img, off, nil
-	}
-	f, err := firmware.Parse(img)
-	if err != nil {
-		return nil, 0, err
-	}
-	if f.Layout != firmware.LayoutArduino {
-		if m := f.Main(); m != nil && m.IsArduinoSketch() {
-			return img, firmware.SketchOffset, nil
-		}
-	}
-	return img, 0, nil
 }
