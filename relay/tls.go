@@ -70,7 +70,12 @@ func ParsePin(s string) (Pin, error) {
 	t := strings.TrimSpace(s)
 	low := strings.ToLower(t)
 	if strings.HasPrefix(low, "sha256/") {
-		b64 := strings.TrimLeft(t[len("sha256/"):], "/")
+		// A pin is base64 and may itself begin with '/' (1 in 64): take
+		// curl's extra '/' off only while the rest is longer than a pin.
+		b64 := t[len("sha256/"):]
+		for len(b64) > base64.StdEncoding.EncodedLen(sha256.Size) && b64[0] == '/' {
+			b64 = b64[1:]
+		}
 		b, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil || len(b) != sha256.Size {
 			return Pin{}, bberr.New(bberr.BadInput,
