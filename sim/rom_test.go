@@ -262,6 +262,10 @@ func TestStubChangeBaud(t *testing.T) {
 	// Reply at the old rate, then the stub's UART runs at the new one.
 	okStatus(t, h.cmd(rom.OpChangeBaud, rom.Words(921600, 115200), 0))
 	h.p.SetBaud(921600)
+	// The stub switches its UART after its reply has gone out; a host must
+	// let it settle before the next command, as the flasher (and esptool)
+	// do. Without the wait, a command can meet the old rate: a CI flake.
+	time.Sleep(50 * time.Millisecond)
 	if v := h.readReg(rom.ChipMagicReg); v != rom.ESP8266Magic {
 		t.Fatal("after baud change")
 	}
