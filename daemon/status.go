@@ -121,21 +121,8 @@ func (b *Board) stateLocked(st monitor.Status, relayOnline bool) string {
 }
 
 // Problem is one diagnosis entry as the API carries it: decode's v1
-// problem schema (decode.Problem marshals to it; this type reads it back
-// on the client side).
-type Problem struct {
-	ID          string   `json:"id"`
-	Severity    string   `json:"severity"`
-	Title       string   `json:"title"`
-	Explanation string   `json:"explanation"`
-	Fix         string   `json:"fix"`
-	More        []string `json:"more,omitempty"`
-	Certainty   string   `json:"certainty,omitempty"`
-	Count       int      `json:"count"`
-	First       string   `json:"first,omitempty"`
-	Last        string   `json:"last,omitempty"`
-	Evidence    string   `json:"evidence"`
-}
+// problem schema, read back on the client side.
+type Problem = decode.ProblemJSON
 
 func problemsOf(ps []decode.Problem) []Problem {
 	out := make([]Problem, 0, len(ps))

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -56,6 +57,18 @@ func (s Severity) String() string {
 
 // MarshalText makes severities strings in JSON.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity back (clients of the daemon's API read the
+// v1 problem schema); an unknown name is an error, not a silent "info".
+func (s *Severity) UnmarshalText(b []byte) error {
+	for i, n := range sevNames {
+		if n == string(b) {
+			*s = Severity(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown severity %q", b)
+}
 
 // Event is one decoded piece of the stream. Concatenating Raw over all events
 // in order gives back the input, except that auth tokens inside BLYNK_DEBUG

@@ -128,7 +128,9 @@ func WriteProblems(w io.Writer, ps []Problem) error {
 	return err
 }
 
-type jsonProblem struct {
+// ProblemJSON is a problem in the v1 JSON schema: what Problem marshals to,
+// and what a client of the daemon's API reads back.
+type ProblemJSON struct {
 	ID          string   `json:"id"`
 	Severity    Severity `json:"severity"`
 	Title       string   `json:"title"`
@@ -144,7 +146,7 @@ type jsonProblem struct {
 
 // MarshalJSON writes a problem in the v1 schema.
 func (p Problem) MarshalJSON() ([]byte, error) {
-	j := jsonProblem{ID: p.ID, Severity: p.Severity, Title: p.Title, Explanation: p.Explanation, Fix: p.Fix,
+	j := ProblemJSON{ID: p.ID, Severity: p.Severity, Title: p.Title, Explanation: p.Explanation, Fix: p.Fix,
 		More: p.More, Certainty: p.Certainty, Count: p.Count, Evidence: p.Evidence}
 	if !p.First.IsZero() {
 		j.First = p.First.UTC().Format(time.RFC3339Nano)
